@@ -1,0 +1,43 @@
+# fexpr: the two commands a new user needs are `make reproduce` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PROFILE ?= cpu
+FLAGS ?=
+# Experiment notebooks in dependency order (train -> evaluate -> figures).
+EXPERIMENTS ?= 00_datasets
+
+.PHONY: install test check reproduce hooks clean-runs $(EXPERIMENTS)
+
+# Creates .venv if missing and installs fexpr (editable) with the pinned versions in constraints.txt.
+$(VENV)/.installed: settings.ini setup.py constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip setuptools wheel -c constraints.txt
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev]"
+	@touch $@
+
+install: $(VENV)/.installed
+
+# Cleanliness checks, then every notebook under nbdev_test; ends with "N passed, N failed".
+test: install
+	$(BIN)/python tools/checks.py
+	$(BIN)/python tools/run_tests.py $(if $(FLAGS),--flags "$(FLAGS)")
+
+check: install
+	$(BIN)/python tools/checks.py
+
+# Runs the experiment notebooks of a profile (smoke | cpu | paper) with papermill; figures and tables go to figures/,
+# executed copies, checkpoints and logs to runs/. Data: $$FEXPR_DATA, else ./data (see data/README.md).
+reproduce: install
+	@for nb in $(EXPERIMENTS); do $(MAKE) --no-print-directory $$nb PROFILE=$(PROFILE) || exit 1; done
+
+$(EXPERIMENTS): install
+	$(BIN)/python tools/run_experiment.py $@ --profile $(PROFILE)
+
+# Jupyter save hooks (clean notebooks on save) and the nbdev merge driver for notebooks.
+hooks: install
+	$(BIN)/nbdev_install_hooks
+
+clean-runs:
+	rm -rf runs

@@ -1,0 +1,41 @@
+"""Run one experiment notebook with papermill for a profile, as `make <notebook>` does.
+
+Cells marked `#| eval: false` (ipywidgets previews, by the style guide) are interactive only: they are left out of
+the headless run, as nbdev_test leaves them out. The executed copy goes to runs/<name>/<name>.ipynb.
+"""
+import argparse, json, sys
+from pathlib import Path
+import nbformat, papermill, yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+def headless_copy(src:Path, dst:Path) -> Path:
+    "Copy a notebook without its `#| eval: false` cells."
+    nb = nbformat.read(src, as_version=4)
+    nb.cells = [c for c in nb.cells if not (c.cell_type == 'code' and c.source.lstrip().startswith('#| eval: false'))]
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, dst)
+    return dst
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('name', help='notebook name in nbs/experiments, without .ipynb (e.g. 00_datasets)')
+    ap.add_argument('--profile', default='cpu', choices=['smoke', 'cpu', 'paper'])
+    ap.add_argument('-p', '--param', nargs=2, action='append', default=[], metavar=('NAME', 'YAML_VALUE'),
+                    help='override one parameter (value parsed as YAML)')
+    args = ap.parse_args()
+    src = ROOT / 'nbs' / 'experiments' / f'{args.name}.ipynb'
+    if not src.exists():
+        sys.exit(f"no experiment notebook {src}; available: {sorted(p.stem for p in src.parent.glob('*.ipynb'))}")
+    cfg = ROOT / 'configs' / args.profile / f'{args.name}.yaml'
+    params = (yaml.safe_load(cfg.read_text()) or {}) if cfg.exists() else {}
+    run = ROOT / 'runs' / args.name
+    params.update(profile=args.profile, out_dir=str(ROOT / 'figures'), run_dir=str(run))
+    params.update({k: yaml.safe_load(v) for k, v in args.param})
+    print(f'{args.name} [{args.profile}] parameters: {json.dumps(params)}')
+    papermill.execute_notebook(str(headless_copy(src, run / f'{args.name}.input.ipynb')), str(run / f'{args.name}.ipynb'),
+                               parameters=params, cwd=str(src.parent), kernel_name='python3', progress_bar=False,
+                               log_output=False)
+    print(f'{args.name}: executed copy in {run / (args.name + ".ipynb")}')
+
+if __name__ == '__main__': main()
