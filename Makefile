@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PROFILE ?= cpu
 FLAGS ?=
 # Experiment notebooks in dependency order (train -> evaluate -> figures).
-EXPERIMENTS ?= 00_datasets
+EXPERIMENTS ?= 00_datasets 10_train_cnn 11_train_vae
 
 .PHONY: install test check reproduce hooks clean-runs $(EXPERIMENTS)
 

@@ -30,7 +30,9 @@ def main():
     cfg = ROOT / 'configs' / args.profile / f'{args.name}.yaml'
     params = (yaml.safe_load(cfg.read_text()) or {}) if cfg.exists() else {}
     run = ROOT / 'runs' / args.name
-    params.update(profile=args.profile, out_dir=str(ROOT / 'figures'), run_dir=str(run))
+    declared = papermill.inspect_notebook(str(src))
+    folders = {'profile': args.profile, 'out_dir': str(ROOT / 'figures'), 'run_dir': str(run), 'ckpt_dir': str(ROOT / 'checkpoints')}
+    params.update({k: v for k, v in folders.items() if k in declared})
     params.update({k: yaml.safe_load(v) for k, v in args.param})
     print(f'{args.name} [{args.profile}] parameters: {json.dumps(params)}')
     papermill.execute_notebook(str(headless_copy(src, run / f'{args.name}.input.ipynb')), str(run / f'{args.name}.ipynb'),
