@@ -6,7 +6,9 @@ BIN := $(VENV)/bin
 PROFILE ?= cpu
 FLAGS ?=
 # Experiment notebooks in dependency order (train -> evaluate -> figures).
-EXPERIMENTS ?= 00_datasets 10_train_cnn 11_train_vae
+EXPERIMENTS ?= 00_datasets 10_train_cnn 11_train_vae 12_train_ddpm
+# 12_train_ddpm trains one model per condition of the CS230 report.
+DDPM_CONDS ?= label label+cnn label+vae
 
 .PHONY: install test check reproduce hooks clean-runs $(EXPERIMENTS)
 
@@ -32,8 +34,11 @@ check: install
 reproduce: install
 	@for nb in $(EXPERIMENTS); do $(MAKE) --no-print-directory $$nb PROFILE=$(PROFILE) || exit 1; done
 
-$(EXPERIMENTS): install
+$(filter-out 12_train_ddpm,$(EXPERIMENTS)): install
 	$(BIN)/python tools/run_experiment.py $@ --profile $(PROFILE)
+
+12_train_ddpm: install
+	@for c in $(DDPM_CONDS); do $(BIN)/python tools/run_experiment.py $@ --profile $(PROFILE) --tag $$c -p cond $$c || exit 1; done
 
 # Jupyter save hooks (clean notebooks on save) and the nbdev merge driver for notebooks.
 hooks: install

@@ -21,6 +21,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('name', help='notebook name in nbs/experiments, without .ipynb (e.g. 00_datasets)')
     ap.add_argument('--profile', default='cpu', choices=['smoke', 'cpu', 'paper'])
+    ap.add_argument('--tag', default=None, help='a variant name: the run goes to runs/<name>_<tag>/ (e.g. a DDPM condition)')
     ap.add_argument('-p', '--param', nargs=2, action='append', default=[], metavar=('NAME', 'YAML_VALUE'),
                     help='override one parameter (value parsed as YAML)')
     args = ap.parse_args()
@@ -29,15 +30,18 @@ def main():
         sys.exit(f"no experiment notebook {src}; available: {sorted(p.stem for p in src.parent.glob('*.ipynb'))}")
     cfg = ROOT / 'configs' / args.profile / f'{args.name}.yaml'
     params = (yaml.safe_load(cfg.read_text()) or {}) if cfg.exists() else {}
-    run = ROOT / 'runs' / args.name
+    run = ROOT / 'runs' / (args.name + (f"_{args.tag.replace('+', '_')}" if args.tag else ''))
     declared = papermill.inspect_notebook(str(src))
-    folders = {'profile': args.profile, 'out_dir': str(ROOT / 'figures'), 'run_dir': str(run), 'ckpt_dir': str(ROOT / 'checkpoints')}
+    # smoke runs never overwrite the real figures/ and checkpoints/: their outputs stay in the run folder
+    smoke = args.profile == 'smoke'
+    folders = {'profile': args.profile, 'out_dir': str(run / 'figures' if smoke else ROOT / 'figures'), 'run_dir': str(run),
+               'ckpt_dir': str(run if smoke else ROOT / 'checkpoints')}
     params.update({k: v for k, v in folders.items() if k in declared})
     params.update({k: yaml.safe_load(v) for k, v in args.param})
     print(f'{args.name} [{args.profile}] parameters: {json.dumps(params)}')
-    papermill.execute_notebook(str(headless_copy(src, run / f'{args.name}.input.ipynb')), str(run / f'{args.name}.ipynb'),
+    papermill.execute_notebook(str(headless_copy(src, run / f'{src.stem}.input.ipynb')), str(run / f'{src.stem}.ipynb'),
                                parameters=params, cwd=str(src.parent), kernel_name='python3', progress_bar=False,
                                log_output=False)
-    print(f'{args.name}: executed copy in {run / (args.name + ".ipynb")}')
+    print(f'{args.name}: executed copy in {run / (src.stem + ".ipynb")}')
 
 if __name__ == '__main__': main()
