@@ -10,7 +10,7 @@ EXPERIMENTS ?= 00_datasets 10_train_cnn 11_train_vae 12_train_ddpm 90_bench_ddpm
 # 12_train_ddpm trains one model per condition of the CS230 report.
 DDPM_CONDS ?= label label+cnn label+vae
 
-.PHONY: install test check reproduce hooks clean-runs $(EXPERIMENTS)
+.PHONY: install test check reproduce demo experiments hooks clean-runs $(EXPERIMENTS)
 
 # Creates .venv if missing and installs fexpr (editable) with the pinned versions in constraints.txt.
 $(VENV)/.installed: settings.ini setup.py constraints.txt
@@ -29,9 +29,17 @@ test: install
 check: install
 	$(BIN)/python tools/checks.py
 
-# Runs the experiment notebooks of a profile (smoke | cpu | paper) with papermill; figures and tables go to figures/,
-# executed copies, checkpoints and logs to runs/. Data: $$FEXPR_DATA, else ./data (see data/README.md).
-reproduce: install
+# The demo (no dataset needed): scikit-image's astronaut photo edited to all 7 expressions with the shipped
+# checkpoints, pasted back at full resolution -> figures/demo_astronaut.png, figures/demo/astronaut_<emotion>.png.
+# Then, when a data root holds datasets, the experiment notebooks of a profile (smoke | cpu | paper) with papermill:
+# figures and tables to figures/, executed copies and logs to runs/. Data: $$FEXPR_DATA, else ./data (data/README.md).
+reproduce: demo
+	@if $(BIN)/python tools/has_data.py; then $(MAKE) --no-print-directory experiments PROFILE=$(PROFILE); fi
+
+demo: install
+	$(BIN)/fexpr demo --out figures
+
+experiments: install
 	@for nb in $(EXPERIMENTS); do $(MAKE) --no-print-directory $$nb PROFILE=$(PROFILE) || exit 1; done
 
 $(filter-out 12_train_ddpm,$(EXPERIMENTS)): install
