@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PROFILE ?= cpu
 FLAGS ?=
 # Experiment notebooks in dependency order (train -> evaluate -> figures).
-EXPERIMENTS ?= 00_datasets 10_train_cnn 11_train_vae 12_train_ddpm 14_train_evaluator 90_bench_ddpm
+EXPERIMENTS ?= 00_datasets 10_train_cnn 11_train_vae 12_train_ddpm 14_train_evaluator 20_table1 90_bench_ddpm
 # 12_train_ddpm trains one model per condition of the CS230 report.
 DDPM_CONDS ?= label label+cnn label+vae
 
