@@ -6,9 +6,12 @@ BIN := $(VENV)/bin
 PROFILE ?= cpu
 FLAGS ?=
 # Experiment notebooks in dependency order (train -> evaluate -> figures).
-EXPERIMENTS ?= 00_datasets 10_train_cnn 11_train_vae 12_train_ddpm 14_train_evaluator 20_table1 90_bench_ddpm
+EXPERIMENTS ?= 00_datasets 10_train_cnn 11_train_vae 12_train_ddpm 14_train_evaluator 13_train_fvae 20_table1 \
+	30_fvae_psnr 31_fvae_editing 32_interpolation 33_flow_upsampling 34_perception_study 90_bench_ddpm
 # 12_train_ddpm trains one model per condition of the CS230 report.
 DDPM_CONDS ?= label label+cnn label+vae
+# 13_train_fvae trains the flow VAE, its confidence net and the pixel VAE once per paired data set (30-34 use both).
+FVAE_DATASETS ?= ckplus taiwanese
 
 .PHONY: install test check reproduce demo experiments hooks clean-runs $(EXPERIMENTS)
 
@@ -42,11 +45,14 @@ demo: install
 experiments: install
 	@for nb in $(EXPERIMENTS); do $(MAKE) --no-print-directory $$nb PROFILE=$(PROFILE) || exit 1; done
 
-$(filter-out 12_train_ddpm,$(EXPERIMENTS)): install
+$(filter-out 12_train_ddpm 13_train_fvae,$(EXPERIMENTS)): install
 	$(BIN)/python tools/run_experiment.py $@ --profile $(PROFILE)
 
 12_train_ddpm: install
 	@for c in $(DDPM_CONDS); do $(BIN)/python tools/run_experiment.py $@ --profile $(PROFILE) --tag $$c -p cond $$c || exit 1; done
+
+13_train_fvae: install
+	@for d in $(FVAE_DATASETS); do $(BIN)/python tools/run_experiment.py $@ --profile $(PROFILE) --tag $$d -p dataset $$d || exit 1; done
 
 # Jupyter save hooks (clean notebooks on save) and the nbdev merge driver for notebooks.
 hooks: install
