@@ -42,12 +42,18 @@ def check_experiments_have_no_outputs():
     return bad
 
 def check_parameters_cell():
-    "Each experiment notebook has exactly one cell tagged `parameters` (papermill)."
+    "Each experiment notebook has exactly one cell tagged `parameters` (papermill), each of its lines readable by it."
     bad = []
     for p in ROOT.glob('nbs/experiments/*.ipynb'):
         cells = json.loads(p.read_text(encoding='utf-8'))['cells']
         n = sum('parameters' in c.get('metadata', {}).get('tags', []) for c in cells)
         if n != 1: bad.append(f'{p.relative_to(ROOT)} has {n} cells tagged `parameters`; papermill needs exactly one')
+        for c in cells:
+            if 'parameters' not in c.get('metadata', {}).get('tags', []): continue
+            for i, line in enumerate(''.join(c['source']).splitlines(), 1):
+                if not line.strip().startswith('#') and line.count('=') > 1:  # papermill's inspector skips such lines
+                    bad.append(f'{p.relative_to(ROOT)}: parameters line {i} has more than one "=", so papermill cannot '
+                               f'read it (it warns "unknown parameter"): keep "=" out of its comment')
     return bad
 
 def check_no_datasets_tracked():
