@@ -385,7 +385,7 @@ def _check_settings(strength:float, steps:int, guidance:float, procedure:str, et
     if procedure != 'shift' and code_shift != 1:
         raise ValueError(f'code_shift moves the semantic code only in procedure shift, not {procedure}, got '
                          f'code_shift={code_shift!r}: leave it at 1, or use a shift method '
-                         f'(ddpm-vae:shift, ddpm-cnn:shift)')
+                         '(ddpm-vae:shift, ddpm-cnn:shift)')
     if procedure == 'friendly' and (eta != 0 or code_guidance != 1):
         raise ValueError(f'procedure friendly takes neither eta (its recorded noise maps replace it) nor code_guidance '
                          f'(one source-referenced guidance covers label and code), got eta={eta!r}, '
