@@ -27,9 +27,9 @@ from .vae import InputError, _Configurable, _check_choice, _evaluating, check_im
 __all__ = ['DEEPFACE_SIZE', 'DEEPFACE_WEIGHTS', 'EvalBackend', 'DLIB_SAME_PERSON', 'PAPER_NUMBERS', 'RESULTS_SECTIONS',
            'to_deepface_input', 'DeepfaceEmotionNet', 'deepface_home', 'deepface_weights_path',
            'install_deepface_weights', 'weights_info', 'weights_sha256', 'deepface_version', 'check_faces',
-           'deepface_gray', 'Evaluator', 'shown_path', 'bootstrap_ci', 'format_ci', 'per_class_scores', 'score_table',
-           'confusion_figure', 'descriptor_workers', 'face_descriptors', 'identity_distance', 'same_person_rate',
-           'psnr', 'ssim', 'frechet_distance', 'realism', 'results_report', 'write_results']
+           'deepface_gray', 'Evaluator', 'shown_path', 'bootstrap_ci', 'format_ci', 'pick_guidance', 'per_class_scores',
+           'score_table', 'confusion_figure', 'descriptor_workers', 'face_descriptors', 'identity_distance',
+           'same_person_rate', 'psnr', 'ssim', 'frechet_distance', 'realism', 'results_report', 'write_results']
 
 # %% ../nbs/07_eval.ipynb #14f6e32e
 def _optional(module:str, # module to import, e.g. 'sklearn.metrics'
@@ -405,6 +405,27 @@ def format_ci(r:dict, # a `bootstrap_ci` result with a scalar value
     "'0.512 [0.480, 0.545] (n=3589)': a number with its interval and sample size."
     return f"{r['value']:.{digits}f} [{r['lo']:.{digits}f}, {r['hi']:.{digits}f}] (n={r['n']})"
 
+# %% ../nbs/07_eval.ipynb #9c4f1b3e
+_PICK_COLUMNS = ('value', 'edit_success', 'edit_success_lo', 'edit_success_hi', 'same_person_rate',
+                 'same_person_rate_lo', 'same_person_rate_hi')
+
+def pick_guidance(points, # one row per guidance scale, columns as 22_tradeoff writes them (`value` is the scale)
+                 ) -> float: # the chosen scale
+    "fexpr's rule for a default guidance scale: the best edit success, or a lower tie that clearly keeps the person."
+    pd = _optional('pandas', 'pandas')
+    d = pd.DataFrame(points).reset_index(drop=True)
+    if missing := [c for c in _PICK_COLUMNS if c not in d.columns]:
+        raise ValueError(f'pick_guidance needs the columns {missing}: one row per guidance scale, with 95% intervals, '
+                         'as 22_tradeoff writes them')
+    if d.empty: raise ValueError('pick_guidance got no guidance scales to choose from')
+    d = d.sort_values('value', kind='stable').reset_index(drop=True)
+    best = d.loc[d.edit_success.idxmax()]  # on an exact tie, the lower scale
+    ties = (d.value < best.value) & (d.edit_success_hi >= best.edit_success_lo)
+    keeps = d.same_person_rate_lo > best.same_person_rate_hi
+    better = d[ties & keeps]
+    return float(best.value if better.empty else better.loc[better.edit_success.idxmax()].value)
+
+
 # %% ../nbs/07_eval.ipynb #12de0cee
 def _labels(a) -> np.ndarray:
     return (a.cpu().numpy() if isinstance(a, torch.Tensor) else np.asarray(a)).astype(np.int64).ravel()
@@ -612,7 +633,7 @@ RESULTS_SECTIONS = [  # (title, notebooks that write it, tables, figure name pat
      ['10_train_cnn_*.png', '11_train_vae_*.png', '12_train_ddpm_*.png']),
     ('Expression evaluator (deepface architecture)', ['14_train_evaluator'], [], ['14_train_evaluator_*.png']),
     ('CS230 Table 1: expression F1 of edits, identity, realism', ['20_table1'], ['table1.md'], []),
-    ('CS230 samples and the accuracy / identity trade-off', ['21_samples', '22_tradeoff'], [],
+    ('CS230 samples and the accuracy / identity trade-off', ['21_samples', '22_tradeoff'], ['22_tradeoff.md'],
      ['21_samples_*.png', '22_tradeoff*.png']),
     ('Flow VAE (Yeh et al.) Table 1: reconstruction PSNR on held-out people', ['30_fvae_psnr'], ['fvae_psnr.md'],
      ['13_train_fvae_*.png']),
