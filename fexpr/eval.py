@@ -425,7 +425,6 @@ def pick_guidance(points, # one row per guidance scale, columns as 22_tradeoff w
     better = d[ties & keeps]
     return float(best.value if better.empty else better.loc[better.edit_success.idxmax()].value)
 
-
 # %% ../nbs/07_eval.ipynb #12de0cee
 def _labels(a) -> np.ndarray:
     return (a.cpu().numpy() if isinstance(a, torch.Tensor) else np.asarray(a)).astype(np.int64).ravel()
