@@ -413,7 +413,7 @@ def pick_guidance(points, # one row per guidance scale, columns as 22_tradeoff w
                  ) -> float: # the chosen scale
     "fexpr's rule for a default guidance scale: the best edit success, or a lower tie that clearly keeps the person."
     pd = _optional('pandas', 'pandas')
-    d = pd.DataFrame(points).reset_index(drop=True)
+    d = pd.DataFrame(points)
     if missing := [c for c in _PICK_COLUMNS if c not in d.columns]:
         raise ValueError(f'pick_guidance needs the columns {missing}: one row per guidance scale, with 95% intervals, '
                          'as 22_tradeoff writes them')
