@@ -68,26 +68,12 @@ PROCEDURES = {
     'flow': "the flow VAE's Algorithm 1: the source's code moved by strength x (target's mean code - source's)",
 }
 DEFAULT_STRENGTH = {'invert': 1.0, 'shift': 1.0, 'friendly': 1.0, 'sdedit': 0.6, 'resample': 1.0, 'flow': 1.0}
-# The best on edit success in Table 1's protocol (b) (20_table1, cpu profile, 350 PrivateTest faces, 2,100 changed edits
-# per method, 11 methods, fexpr 0.1.1): ddpm-vae:shift at guidance 10, 0.376 [0.351, 0.397]; next ddpm-vae:invert
-# 0.354 [0.330, 0.375] and ddpm-cnn:shift 0.340 [0.317, 0.363]; the label model's best 0.285.
+# The method with the best edit success in Table 1's protocol (b) (20_table1: figures/table1.md, RESULTS.md).
 DEFAULT_METHOD = 'ddpm-vae:shift'
 DEFAULT_GUIDANCE = 3.0  # the CS230 report's guidance scale: the default of every method without a measured better one
-# Measured on FER-2013 by 22_tradeoff (ddpm-vae, 70 PrivateTest faces x 6 targets, n=420 changed edits per scale,
-# fexpr 0.1.1, figures/22_tradeoff.md) and judged by `fexpr.eval.pick_guidance`: the scale with the highest edit
-# success, unless a lower one ties it (overlapping intervals) and keeps the person clearly better (disjoint intervals).
-# 'friendly': success 0.267 at 5, 0.314 [0.269, 0.357] at 7, 0.357 [0.307, 0.410] at 10; same person 0.957
-# [0.926, 0.983] at 7 vs 0.876 [0.817, 0.924] at 10: 7.
-# 'invert': success 0.310 [0.267, 0.352] at 7, 0.367 [0.321, 0.412] at 10; same person 0.929 [0.902, 0.952] at 7 vs
-# 0.867 [0.826, 0.907] at 10 (overlapping): 10.
-# 'shift': success 0.326 [0.288, 0.369] at 5, 0.374 [0.329, 0.421] at 7, 0.407 [0.355, 0.457] at 10; same person
-# 0.967 [0.948, 0.983] at 5, 0.919 [0.890, 0.948] at 7, 0.867 [0.826, 0.905] at 10. The rule gives 5 (5 ties 10 and
-# keeps the person clearly better); the default stays 10, the scale Table 1 measured and ranked ddpm-vae:shift first
-# at, until Table 1's shift rows are remeasured at 5.
-# 'sdedit' (strength 0.6): success 0.083 at 3, 0.131 at 5, 0.148 [0.107, 0.195] at 7 and at 10: the rule gives 7; the
-# default stays the report's 3, the scale of Table 1's sdedit rows, until those are remeasured.
+# Scales measured by 22_tradeoff (figures/22_tradeoff.md) to do better than the report's 3: that table also gives
+# what `fexpr.eval.pick_guidance` picks from each curve. Shift and sdedit stay at the scales Table 1 measured them at.
 FRIENDLY_GUIDANCE, INVERT_GUIDANCE, SHIFT_GUIDANCE = 7.0, 10.0, 10.0
-# methods whose default guidance was measured to do better (22_tradeoff: edit success against guidance)
 METHOD_GUIDANCE = {**{f'ddpm-{m}:{p}': g for m in ('label', 'cnn', 'vae')
                       for p, g in (('friendly', FRIENDLY_GUIDANCE), ('invert', INVERT_GUIDANCE))},
                    **{f'ddpm-{m}:shift': SHIFT_GUIDANCE for m in ('cnn', 'vae')}}  # the label model has no code

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib, importlib, importlib.metadata, importlib.util, io, json, os, shutil, sys, tempfile, weakref
 import multiprocessing as mp
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Callable, Literal
 import dlib
@@ -512,18 +512,24 @@ def descriptor_workers() -> int:
 def face_descriptors(images, # uint8 (N,C,H,W) face crops, C in {1,3}
                      size:int=160, # crops are upsampled (bicubic) to size x size first
                      workers:int|None=None, # processes (dlib runs on one core); None: `descriptor_workers()`
+                     progress:bool=False, # a progress bar over the crops
                     ) -> np.ndarray: # (N,128) float64, the same whatever the number of workers
     "dlib's 128-d face descriptors of face crops, each crop taken whole as the face box."
+    from tqdm.auto import tqdm
     x = torch.as_tensor(images)
     if x.dtype != torch.uint8 or x.ndim != 4 or x.shape[1] not in (1, 3):
         raise InputError(f'face_descriptors expects uint8 crops (N,1|3,H,W), got {x.dtype} {tuple(x.shape)}')
     crops = np.ascontiguousarray(convert_channels(x, 3).permute(0, 2, 3, 1).cpu().numpy())
     workers = min(descriptor_workers() if workers is None else int(workers), len(crops) // 4)
-    if workers < 2 or 'fork' not in mp.get_all_start_methods(): return _descriptor_chunk((crops, size))
-    _face_recognizer(), _shape_predictor5()  # loaded once here; the forked workers inherit them
-    chunks = [(c, size) for c in np.array_split(crops, 4 * workers) if len(c)]
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context('fork')) as pool:
-        return np.concatenate(list(pool.map(_descriptor_chunk, chunks)))
+    parallel = workers >= 2 and 'fork' in mp.get_all_start_methods()
+    chunks = [(c, size) for c in np.array_split(crops, max(1, 4 * workers if parallel else len(crops) // 64)) if len(c)]
+    if not chunks: return _descriptor_chunk((crops, size))
+    bar, parts = tqdm(total=len(crops), disable=not progress, desc='dlib descriptors'), []
+    if parallel: _face_recognizer(), _shape_predictor5()  # loaded once here; the forked workers inherit them
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context('fork')) if parallel else nullcontext() as pool:
+        for d in (pool.map(_descriptor_chunk, chunks) if parallel else map(_descriptor_chunk, chunks)):
+            parts.append(d); bar.update(len(d))
+    return np.concatenate(parts)
 
 # %% ../nbs/11_eval.ipynb #faaaaf35
 def _descriptors(x, size:int) -> np.ndarray:
