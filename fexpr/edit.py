@@ -207,7 +207,7 @@ class Editor:
 
 # %% ../nbs/12_edit.ipynb #037382ab
 def tiny_checkpoints(folder:str|Path, # where to write them (created)
-                     n_steps:int=20, # diffusion steps of the tiny DDPMs
+                     T:int=20, # length of the tiny DDPMs' noise schedules
                      seed:int=0,
                     ) -> Path: # the folder, for `checkpoint_dir=`
     "Tiny untrained models under the registry's file names and sizes: for smoke runs and tests only."
@@ -231,7 +231,7 @@ def tiny_checkpoints(folder:str|Path, # where to write them (created)
             continue
         code_dim = {'label+cnn': cnn.code_dim, 'label+vae': vae.code_dim}.get(spec.cond)
         c, size = (3, 64) if spec.cond == 'attrs' else (1, 48)
-        m = DDPM.from_config(ddpm_config('default', spec.cond, c, size, code_dim=code_dim, n_steps=n_steps, **tiny))
+        m = DDPM.from_config(ddpm_config('default', spec.cond, c, size, code_dim=code_dim, T=T, **tiny))
         extra = {'code_means': torch.randn(len(EMOTIONS), code_dim, generator=g)} if code_dim else {}
         save_checkpoint(folder / spec.checkpoint, {'model': m.state_dict(), 'config': {'model': m.config}, **extra})
     return folder
@@ -243,7 +243,7 @@ def _procedure(ed:Editor, x0:torch.Tensor, target:torch.Tensor, source:torch.Ten
     "Run the editor's procedure on one face `x0` (1,C,S,S) for targets (T,); returns (T,C,S,S) in [-1,1]."
     kw = dict(code=code, guidance_scale=guidance, code_guidance_scale=code_guidance, generator=generator)
     if ed.procedure == 'resample':
-        return edit_resample(ed.ddpm, x0, target, t=max(0, math.ceil(strength * ed.ddpm.n_steps) - 1), **kw)
+        return edit_resample(ed.ddpm, x0, target, t=max(0, math.ceil(strength * ed.ddpm.T) - 1), **kw)
     if ed.procedure == 'sdedit': return edit_sdedit(ed.ddpm, x0, target, strength, 'ddim', steps, eta, **kw)
     if ed.procedure == 'friendly':
         return edit_friendly(ed.ddpm, x0, target, source, code, n_steps=steps, strength=strength,

@@ -515,7 +515,6 @@ def face_descriptors(images, # uint8 (N,C,H,W) face crops, C in {1,3}
                      progress:bool=False, # a progress bar over the crops
                     ) -> np.ndarray: # (N,128) float64, the same whatever the number of workers
     "dlib's 128-d face descriptors of face crops, each crop taken whole as the face box."
-    from tqdm.auto import tqdm
     x = torch.as_tensor(images)
     if x.dtype != torch.uint8 or x.ndim != 4 or x.shape[1] not in (1, 3):
         raise InputError(f'face_descriptors expects uint8 crops (N,1|3,H,W), got {x.dtype} {tuple(x.shape)}')
@@ -524,7 +523,7 @@ def face_descriptors(images, # uint8 (N,C,H,W) face crops, C in {1,3}
     parallel = workers >= 2 and 'fork' in mp.get_all_start_methods()
     chunks = [(c, size) for c in np.array_split(crops, max(1, 4 * workers if parallel else len(crops) // 64)) if len(c)]
     if not chunks: return _descriptor_chunk((crops, size))
-    bar, parts = tqdm(total=len(crops), disable=not progress, desc='dlib descriptors'), []
+    bar, parts = progress_bar(total=len(crops), disable=not progress, desc='dlib descriptors'), []
     if parallel: _face_recognizer(), _shape_predictor5()  # loaded once here; the forked workers inherit them
     with ProcessPoolExecutor(workers, mp_context=mp.get_context('fork')) if parallel else nullcontext() as pool:
         for d in (pool.map(_descriptor_chunk, chunks) if parallel else map(_descriptor_chunk, chunks)):
@@ -700,8 +699,8 @@ def _edit_in_chunks(edit_chunk:Callable, # edit_chunk(start, stop) -> (n,T,C,S,S
                     n:int, chunk:int, progress:bool, desc:str, # faces, faces per call, a progress bar and its label
                    ) -> torch.Tensor: # (n,T,C,S,S) uint8
     "Edits of `n` faces, `chunk` at a time, concatenated."
-    from tqdm.auto import tqdm
-    return torch.cat([edit_chunk(i, min(i + chunk, n)) for i in tqdm(range(0, n, chunk), disable=not progress, desc=desc)])
+    chunks = progress_bar(range(0, n, chunk), disable=not progress, desc=desc)
+    return torch.cat([edit_chunk(i, min(i + chunk, n)) for i in chunks])
 
 def _similarity_columns(edits:torch.Tensor, # (N,T,C,S,S) uint8 edits
                         faces:torch.Tensor, # (N,C,S,S) uint8 their sources

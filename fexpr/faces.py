@@ -13,7 +13,8 @@ from .images import resize_images
 # %% auto #0
 __all__ = ['EMOTIONS', 'CKPLUS_CLASSES', 'CELEBA_ATTRS', 'emotion_index', 'UnknownEmotionError', 'parse_emotions',
            'UnknownAttributeError', 'parse_attrs', 'attr_edits', 'attr_targets', 'flip_targets', 'FaceSet',
-           'class_counts', 'with_attribute_labels', 'resized', 'sample_per_class', 'browse']
+           'class_counts', 'with_attribute_labels', 'resized', 'random_indices', 'sample_per_class', 'faces_per_class',
+           'browse']
 
 # %% ../nbs/02_faces.ipynb #6bd23d9c
 EMOTIONS = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral']
@@ -230,6 +231,15 @@ def resized(self:FaceSet, size:int|tuple[int, int], channels:int|None=None, crop
 
 FaceSet.resized = resized
 
+# %% ../nbs/02_faces.ipynb #97013cb8
+def random_indices(mask:torch.Tensor, # (N,) bool: where the candidates are
+                   n:int|None, # at most this many; None: all of them, in order
+                   generator:torch.Generator|None=None, # the draw's generator (seeded: reproducible)
+                  ) -> torch.Tensor: # (k,) int64 positions, k = min(n, mask.sum())
+    "Up to n random positions where `mask` holds (all of them, in order, when n is None)."
+    idx = mask.nonzero().flatten()
+    return idx if n is None else idx[torch.randperm(len(idx), generator=generator)[:n]]
+
 # %% ../nbs/02_faces.ipynb #dc5582ed
 def sample_per_class(fs:FaceSet, n:int=6, # images per class (fewer when a class has fewer)
                      seed:int=0,
@@ -237,11 +247,15 @@ def sample_per_class(fs:FaceSet, n:int=6, # images per class (fewer when a class
     "A reproducible random sample of up to n images for each class: {class name: uint8 (k,C,H,W)}."
     if fs.labels is None: raise ValueError(f'{fs.name} has no class labels to sample by')
     g = torch.Generator().manual_seed(seed)
-    out = {}
-    for c, name in enumerate(fs.classes):
-        idx = (fs.labels == c).nonzero().flatten()
-        out[name] = fs.images[idx[torch.randperm(len(idx), generator=g)[:n]]]
-    return out
+    return {name: fs.images[random_indices(fs.labels == c, n, g)] for c, name in enumerate(fs.classes)}
+
+def faces_per_class(fs:FaceSet, n:int=6, # images per class (fewer when a class has fewer)
+                    seed:int=0,
+                   ) -> tuple[torch.Tensor, torch.Tensor]: # uint8 (k,C,H,W) images, (k,) int64 labels
+    "`sample_per_class` as one batch of images and their labels, class by class."
+    picked = sample_per_class(fs, n, seed)
+    labels = [torch.full((len(v),), c, dtype=torch.long) for c, v in enumerate(picked.values())]
+    return torch.cat(list(picked.values())), torch.cat(labels)
 
 # %% ../nbs/02_faces.ipynb #23c91191
 def browse(fs:FaceSet, label:str|int|None=None, # class name or index; None: any

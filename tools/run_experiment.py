@@ -3,7 +3,7 @@
 Cells marked `#| eval: false` (ipywidgets previews, by the style guide) are interactive only: they are left out of
 the headless run, as nbdev_test leaves them out. The executed copy goes to runs/<name>/<name>.ipynb.
 """
-import argparse, json, sys
+import argparse, json, os, sys
 from pathlib import Path
 import nbformat, papermill, yaml
 
@@ -16,6 +16,13 @@ def headless_copy(src:Path, dst:Path) -> Path:
     dst.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, dst)
     return dst
+
+def refuse_undeclared(params:dict, declared:dict, name:str, cfg:Path):
+    "Stop, naming them, when parameters (from the profile's yaml or -p) are not in the notebook's parameters cell."
+    unknown = sorted(set(params) - set(declared))
+    if unknown:
+        where = f'{cfg.relative_to(ROOT)} or -p' if cfg.exists() else '-p'
+        sys.exit(f"{name}: unknown parameter(s) {unknown} (from {where}); the notebook declares {sorted(declared)}")
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -35,13 +42,17 @@ def main():
     # smoke runs never overwrite the real figures/ and checkpoints/: their outputs stay in the run folder
     smoke = args.profile == 'smoke'
     folders = {'profile': args.profile, 'out_dir': str(run / 'figures' if smoke else ROOT / 'figures'), 'run_dir': str(run),
-               'ckpt_dir': str(run if smoke else ROOT / 'checkpoints')}
+               'checkpoint_dir': str(run if smoke else ROOT / 'checkpoints')}
     params.update({k: v for k, v in folders.items() if k in declared})
     params.update({k: yaml.safe_load(v) for k, v in args.param})
-    print(f'{args.name} [{args.profile}] parameters: {json.dumps(params)}')
+    refuse_undeclared(params, declared, args.name, cfg)
+    print(f'{args.name} [{args.profile}] parameters: {json.dumps(params)}', flush=True)
+    # papermill's progress bar (one tick a cell) and every cell's output reach the terminal; fexpr's own progress bars
+    # (training, edits, descriptors) are written as plain text in the kernel (fexpr.core.progress_bar)
+    os.environ.setdefault('FEXPR_PROGRESS', 'text')
     papermill.execute_notebook(str(headless_copy(src, run / f'{src.stem}.input.ipynb')), str(run / f'{src.stem}.ipynb'),
-                               parameters=params, cwd=str(src.parent), kernel_name='python3', progress_bar=False,
-                               log_output=False)
+                               parameters=params, cwd=str(src.parent), kernel_name='python3', progress_bar=True,
+                               log_output=True, stdout_file=sys.stdout, stderr_file=sys.stderr)
     print(f'{args.name}: executed copy in {run / (src.stem + ".ipynb")}')
 
 if __name__ == '__main__': main()
