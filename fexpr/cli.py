@@ -37,6 +37,11 @@ def _parser() -> argparse.ArgumentParser:
                         f'{FRIENDLY_GUIDANCE:g} for :friendly, '
                         'measured by 22_tradeoff)')
     e.add_argument('--seed', type=int, default=0)
+    e.add_argument('--local', action=argparse.BooleanOptionalAction, default=None,
+                   help='change only the brows, eyes, nose base and mouth, keep the rest of the face exactly '
+                        '(diffusion methods; default: the method\'s, on for the default method)')
+    e.add_argument('--guidance-rescale', type=float, default=0.0,
+                   help='guidance rescaling phi in [0,1] against over-contrast (invert and shift; default 0: off)')
     e.add_argument('--checkpoint', default=None, help="a DDPM checkpoint replacing the method's shipped one")
     e.add_argument('--source', default=None, help="the inputs' emotion (default: predicted by the CNN classifier); "
                                                   'with --attr: attributes to set on the predicted ones, e.g. Male=0')
@@ -52,7 +57,7 @@ def _cmd_edit(a) -> int:
     t0 = time.perf_counter()
     if a.attr is not None: return _cmd_edit_attrs(a, t0)
     results = edit(a.images, a.to, a.method, a.source, a.strength, a.steps, a.guidance, a.seed, checkpoint=a.checkpoint,
-                   device=a.device)
+                   device=a.device, local=a.local, guidance_rescale=a.guidance_rescale)
     written = save_results(results, a.out)
     for r in results:
         src = f"{r.source_emotion}{' (predicted)' if r.source_predicted else ''}"

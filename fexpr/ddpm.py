@@ -14,9 +14,9 @@ from .core import *
 from .nets import UNet, unet_config
 
 # %% auto #0
-__all__ = ['Schedule', 'Cond', 'Variance', 'make_betas', 'CondDenoiser', 'DDPM', 'ddpm_config', 'ddim_step', 'edit_resample',
-           'edit_sdedit', 'edit_invert', 'edit_friendly', 'class_means', 'shift_code', 'ddpm_batch_loss',
-           'ddpm_val_loss']
+__all__ = ['Schedule', 'Cond', 'Variance', 'make_betas', 'CondDenoiser', 'DDPM', 'ddpm_config', 'rescale_guidance', 'ddim_step',
+           'edit_resample', 'edit_sdedit', 'edit_invert', 'edit_friendly', 'class_means', 'shift_code',
+           'ddpm_batch_loss', 'ddpm_val_loss']
 
 # %% ../nbs/07_ddpm.ipynb #bcae4450
 Schedule = Literal['linear', 'cosine']
@@ -285,6 +285,17 @@ def forward(self:DDPM, x0:Tensor, label:Tensor|None=None, code:Tensor|None=None,
     "The training loss (see `DDPM.loss`)."
     return self.loss(x0, label, code, generator)
 
+# %% ../nbs/07_ddpm.ipynb #8d695514
+def rescale_guidance(eps:Tensor, # (B,C,H,W) the guided prediction
+                     eps_cond:Tensor, # (B,C,H,W) the fully conditioned prediction
+                     phi:float=0.7, # 0: eps unchanged; 1: eps with eps_cond's per-image standard deviation
+                    ) -> Tensor: # (B,C,H,W)
+    "Guidance rescaling: the guided prediction's per-image std pulled towards the conditional one's by phi."
+    if not 0 <= phi <= 1: raise ValueError(f'the rescale factor phi must be in [0, 1], got {phi}')
+    dims = tuple(range(1, eps.ndim))
+    ratio = eps_cond.std(dims, keepdim=True) / eps.std(dims, keepdim=True).clamp_min(1e-12)
+    return phi * ratio * eps + (1 - phi) * eps
+
 # %% ../nbs/07_ddpm.ipynb #509205cf
 def _repeat(v:Tensor|None, k:int) -> Tensor|None:
     "Stack k copies of v along the batch dimension (None stays None)."
@@ -296,6 +307,7 @@ def eps_guided(self:DDPM, xt:Tensor, # (B,C,H,W)
                label:Tensor|None=None, code:Tensor|None=None, # conditions, as for `loss`
                guidance_scale:float=1., # s: label (or attribute) guidance; 1 = conditional, 0 = unconditional
                code_guidance_scale:float=1., # s_c: guidance towards the code (label+cnn / label+vae), applied first
+               rescale:float=0., # phi of guidance rescaling (`rescale_guidance`): 0 plain guidance
               ) -> Tensor: # (B,C,H,W)
     "Classifier-free guided noise prediction, all conditioning variants in one batched forward pass."
     if self.cond == 'none': return self.denoiser(xt, t)
@@ -305,8 +317,10 @@ def eps_guided(self:DDPM, xt:Tensor, # (B,C,H,W)
     rows = [r for r in rows if r[0] != 0]
     n, k = len(xt), len(rows)
     mask = lambda j: torch.tensor([r[j] for r in rows], device=xt.device).repeat_interleave(n)
-    out = self.denoiser(_repeat(xt, k), _repeat(t, k), _repeat(label, k), _repeat(code, k), mask(1), mask(2))
-    return sum(w * e for (w, _, _), e in zip(rows, out.split(n)))
+    outs = self.denoiser(_repeat(xt, k), _repeat(t, k), _repeat(label, k), _repeat(code, k), mask(1), mask(2)).split(n)
+    eps = sum(w * e for (w, _, _), e in zip(rows, outs))
+    # the fully conditioned prediction is the last row, there whenever s != 0
+    return rescale_guidance(eps, outs[-1], rescale) if rescale and rows[-1][1] else eps
 
 # %% ../nbs/07_ddpm.ipynb #6b746ee0
 @patch
@@ -398,13 +412,17 @@ def ddim_sample(self:DDPM, x:Tensor|None=None, # (B,C,H,W) start at step t_start
                 t_start:int|None=None, # the step x is at; None: T-1 (pure noise)
                 clip_x0:bool=True, # clamp the clean-image estimate to [-1,1] at each step
                 generator:torch.Generator|None=None, progress:bool=False,
+                guidance_rescale:float=0., # phi of `rescale_guidance` (0: plain guidance)
+                guidance_interval:tuple=(0., 1.), # guide only while t/T is in [lo, hi]; elsewhere plain conditional
                ) -> Tensor: # (B,C,H,W) samples, about [-1,1]
     "DDIM sampling over `n_steps` evenly spaced timesteps from t_start down to a clean image."
     x = _start(x, shape, generator, self.betas.device)
     ts = self.ddim_timesteps(n_steps, t_start)
     for i in progress_bar(range(len(ts) - 1, -1, -1), disable=not progress, leave=False):
         t = torch.full((len(x),), ts[i], device=x.device, dtype=torch.long)
-        eps = self.eps_guided(x, t, label, code, guidance_scale, code_guidance_scale)
+        lo, hi = guidance_interval
+        s, sc = (guidance_scale, code_guidance_scale) if lo <= ts[i] / self.T <= hi else (1., 1.)
+        eps = self.eps_guided(x, t, label, code, s, sc, guidance_rescale)
         noise = _randn(x.shape, generator, x.device) if eta > 0 and i > 0 else None  # the last step adds none
         t_next = ts[i - 1] if i else -1  # -1: the clean image
         x = ddim_step(x, eps, _alpha_bar_at(self, ts[i]), _alpha_bar_at(self, t_next), eta, noise, clip_x0)
@@ -502,6 +520,7 @@ def edit_invert(ddpm:DDPM, x0:Tensor, # (B,C,H,W) source images in [-1,1] (B may
                 guidance_scale:float=3., code_guidance_scale:float=1., # decoding guidance
                 invert_guidance_scale:float=1., # guidance while inverting (1: plain conditional, most faithful)
                 eta:float=0., generator:torch.Generator|None=None, clip_x0:bool=True,
+                guidance_rescale:float=0., guidance_interval:tuple=(0., 1.), # decoding guidance rule (`ddim_sample`)
                ) -> Tensor: # (B,C,H,W)
     "DDIM-invert the sources under their own condition, then DDIM-decode under the target condition."
     if source is None: raise ValueError('edit_invert needs the source condition (the labels of the input faces)')
@@ -513,7 +532,8 @@ def edit_invert(ddpm:DDPM, x0:Tensor, # (B,C,H,W) source images in [-1,1] (B may
     xt = ddpm.ddim_invert(x0[:k], source[:k], None if code is None else code[:k], n_steps, t, invert_guidance_scale, 1.)
     return ddpm.ddim_sample(xt.expand(n, *xt.shape[1:]), label=target, code=target_code, n_steps=n_steps, eta=eta,
                             guidance_scale=guidance_scale, code_guidance_scale=code_guidance_scale, t_start=t,
-                            clip_x0=clip_x0, generator=generator)
+                            clip_x0=clip_x0, generator=generator, guidance_rescale=guidance_rescale,
+                            guidance_interval=guidance_interval)
 
 # %% ../nbs/07_ddpm.ipynb #e7cb048e
 @patch

@@ -17,17 +17,17 @@ from .core import _atomic_write
 from .images import read_image
 from .faces import (EMOTIONS, CKPLUS_CLASSES, CELEBA_ATTRS, parse_emotions, parse_attrs, attr_edits, attr_targets,
                          _attr_rows, _edit_name)
-from .photo import crop_faces, align_face, paste_back, FaceCrop, NoFaceError
+from .photo import crop_faces, align_face, paste_back, FaceCrop, NoFaceError, landmarks68, expression_mask
 from .ddpm import DDPM, edit_invert, edit_sdedit, edit_resample, edit_friendly, shift_code
 from .vae import ConvVAE, EmotionCNN, AttributeCNN, predict_attributes
 from .fvae import FVAE, fvae_edit, expression_direction, edit_highres, _label_tensor
 
 # %% auto #0
 __all__ = ['MODELS', 'PROCEDURES', 'DEFAULT_STRENGTH', 'DEFAULT_METHOD', 'DEFAULT_GUIDANCE', 'FRIENDLY_GUIDANCE',
-           'INVERT_GUIDANCE', 'SHIFT_GUIDANCE', 'METHOD_GUIDANCE', 'CLASSIFIER', 'ATTR_CLASSIFIER',
-           'DEFAULT_ATTR_METHOD', 'ModelSpec', 'UnknownMethodError', 'default_guidance', 'method_names', 'parse_method',
-           'checkpoint_dir', 'Editor', 'tiny_checkpoints', 'EditResult', 'edit', 'save_results', 'AttrEditResult',
-           'edit_attributes', 'show_edits']
+           'INVERT_GUIDANCE', 'SHIFT_GUIDANCE', 'METHOD_GUIDANCE', 'METHOD_SETTINGS', 'CLASSIFIER', 'ATTR_CLASSIFIER',
+           'DEFAULT_ATTR_METHOD', 'ModelSpec', 'UnknownMethodError', 'default_guidance', 'default_settings',
+           'method_names', 'parse_method', 'checkpoint_dir', 'Editor', 'tiny_checkpoints', 'EditResult', 'edit',
+           'save_results', 'AttrEditResult', 'edit_attributes', 'show_edits']
 
 # %% ../nbs/12_edit.ipynb #95364bc0
 @dataclass(frozen=True)
@@ -77,6 +77,9 @@ FRIENDLY_GUIDANCE, INVERT_GUIDANCE, SHIFT_GUIDANCE = 7.0, 10.0, 10.0
 METHOD_GUIDANCE = {**{f'ddpm-{m}:{p}': g for m in ('label', 'cnn', 'vae')
                       for p, g in (('friendly', FRIENDLY_GUIDANCE), ('invert', INVERT_GUIDANCE))},
                    **{f'ddpm-{m}:shift': SHIFT_GUIDANCE for m in ('cnn', 'vae')}}  # the label model has no code
+# Settings beyond guidance a method edits with unless told otherwise. 23_ablation measures them on the same faces:
+# the default method keeps the source outside its expressive regions and steps twice along the mean-code direction.
+METHOD_SETTINGS = {'ddpm-vae:shift': {'local': True, 'code_shift': 2.0}}
 CLASSIFIER = 'emotion_cnn_fer2013.safetensors'  # predicts the source emotion when it is not given
 ATTR_CLASSIFIER = 'attr_cnn_celeba.safetensors'  # predicts a face's 40 CelebA attributes when they are not given
 DEFAULT_ATTR_METHOD = 'ddpm-celeba:friendly'  # the method of `edit_attributes` and `fexpr edit --attr`
@@ -88,6 +91,10 @@ class UnknownMethodError(FexprError, ValueError):
 def default_guidance(method:str) -> float:
     "The guidance scale a method edits with unless told otherwise."
     return METHOD_GUIDANCE.get(method, DEFAULT_GUIDANCE)
+
+def default_settings(method:str) -> dict:
+    "The `local` and `code_shift` a method edits with unless told otherwise (see `METHOD_SETTINGS`)."
+    return {'local': False, 'code_shift': 1.0, **METHOD_SETTINGS.get(method, {})}
 
 def method_names() -> list[str]:
     "Every valid `method`: each model alone (its default procedure) and with each of its procedures."
@@ -239,7 +246,7 @@ def tiny_checkpoints(folder:str|Path, # where to write them (created)
 # %% ../nbs/12_edit.ipynb #c90f1a03
 def _procedure(ed:Editor, x0:torch.Tensor, target:torch.Tensor, source:torch.Tensor, code:torch.Tensor|None,
                strength:float, steps:int, guidance:float, code_guidance:float, code_shift:float, eta:float,
-               generator:torch.Generator) -> torch.Tensor:
+               generator:torch.Generator, rule:dict|None=None) -> torch.Tensor:
     "Run the editor's procedure on one face `x0` (1,C,S,S) for targets (T,); returns (T,C,S,S) in [-1,1]."
     kw = dict(code=code, guidance_scale=guidance, code_guidance_scale=code_guidance, generator=generator)
     if ed.procedure == 'resample':
@@ -251,7 +258,7 @@ def _procedure(ed:Editor, x0:torch.Tensor, target:torch.Tensor, source:torch.Ten
     if ed.procedure == 'shift':
         kw['target_code'] = shift_code(code.expand(len(target), -1), source.expand(len(target)), target,
                                        ed.code_means.to(code), code_shift)
-    return edit_invert(ed.ddpm, x0, target, source, n_steps=steps, strength=strength, eta=eta, **kw)
+    return edit_invert(ed.ddpm, x0, target, source, n_steps=steps, strength=strength, eta=eta, **kw, **(rule or {}))
 
 def _fer_view(x:torch.Tensor) -> torch.Tensor:
     "Faces (B,C,S,S) in [-1,1] as the FER classifier sees them: luminance, 48x48."
@@ -266,7 +273,14 @@ def _check_crops(ed:Editor, crops:torch.Tensor):
                          f'got {crops.dtype} {tuple(crops.shape)}')
 
 def _check_settings(strength:float, steps:int, guidance:float, procedure:str, eta:float, code_guidance:float,
-                    code_shift:float):
+                    code_shift:float, rule:dict|None=None):
+    if rule and procedure not in ('invert', 'shift'):
+        raise ValueError(f'guidance_rescale and guidance_interval shape the decoding of procedures invert and shift, '
+                         f'not {procedure}: leave them at 0 and (0, 1), or use an invert or shift method')
+    if rule and not (0 <= rule.get('guidance_rescale', 0) <= 1):
+        raise ValueError(f"guidance_rescale must be in [0, 1], got {rule['guidance_rescale']!r}")
+    if rule and len(rule.get('guidance_interval', (0, 1))) != 2:
+        raise ValueError(f"guidance_interval must be (lo, hi) fractions of the schedule, got {rule['guidance_interval']!r}")
     if procedure != 'shift' and code_shift != 1:
         raise ValueError(f'code_shift moves the semantic code only in procedure shift, not {procedure}, got '
                          f'code_shift={code_shift!r}: leave it at 1, or use a shift method '
@@ -290,17 +304,28 @@ def edit_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-sized fa
                steps:int=10, # DDIM steps (inversion and decoding each); 'resample' runs its t DDPM steps
                guidance:float|None=None, # guidance towards the target emotion; None: the method's (`default_guidance`)
                code_guidance:float=1.0, # guidance on the semantic code (1: plain conditional)
-               code_shift:float=1.0, # procedure 'shift': step along the mean-code direction
+               code_shift:float|None=None, # procedure 'shift': step along the mean-code direction; None: the method's
                eta:float=0.0, # DDIM decoding noise (0: deterministic; 1 with sdedit at strength 1: the report's
                               # procedure with respaced DDPM-like steps)
                seed:int=0, # noise seed: the same seed gives the same edit
+               guidance_rescale:float=0., # invert / shift: phi of guidance rescaling (`fexpr.ddpm.rescale_guidance`)
+               guidance_interval:tuple=(0., 1.), # invert / shift: guide only while t/T is in [lo, hi]
+               local:bool|None=None, # change only the expressive regions (`fexpr.photo.expression_mask`); None: the method's
               ) -> tuple: # ((B,T,C,S,S) uint8 edits, (B,) int64 source emotions)
     "Edit model-sized crops to every target emotion."
     _check_kind(self.method, attrs=False)
     names, strength = parse_emotions(to), DEFAULT_STRENGTH[self.procedure] if strength is None else strength
     guidance = self.guidance if guidance is None else guidance
-    _check_settings(strength, steps, guidance, self.procedure, eta, code_guidance, code_shift)
+    defaults = default_settings(self.method)
+    local = defaults['local'] if local is None else local
+    code_shift = defaults['code_shift'] if code_shift is None else code_shift
+    rule = {k: v for k, v in (('guidance_rescale', guidance_rescale), ('guidance_interval', tuple(guidance_interval)))
+            if v != {'guidance_rescale': 0., 'guidance_interval': (0., 1.)}[k]}
+    _check_settings(strength, steps, guidance, self.procedure, eta, code_guidance, code_shift, rule)
     _check_crops(self, crops)
+    if local and self.fvae is not None:
+        raise ValueError(f'local edits are for the diffusion methods; {self.method} already moves only pixels of the '
+                         'face (its flow): leave local off')
     x0 = to_float(crops).to(self.device)
     if source is None: src = self.classifier.predict(_fer_view(x0))
     else: src = _label_tensor(list(source) if isinstance(source, np.ndarray) else source, EMOTIONS).to(self.device)
@@ -315,8 +340,12 @@ def edit_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-sized fa
     codes = self.encoder.semantic_code(x0).float() if self.encoder is not None else None
     with torch.no_grad():
         out = [_procedure(self, x0[i:i + 1], target, src[i:i + 1], None if codes is None else codes[i:i + 1], strength,
-                          steps, guidance, code_guidance, code_shift, eta, g) for i in range(len(x0))]
-    return to_uint8(torch.stack(out).cpu()), src.cpu()
+                          steps, guidance, code_guidance, code_shift, eta, g, rule) for i in range(len(x0))]
+    out = torch.stack(out)
+    if local:  # the source's own pixels outside the brows, eyes, nose base and mouth
+        m = expression_mask(landmarks68(crops.cpu()), self.size).to(out)[:, None]  # (B,1,1,S,S)
+        out = m * out + (1 - m) * x0[:, None]
+    return to_uint8(out.cpu()), src.cpu()
 
 # %% ../nbs/12_edit.ipynb #c1ec6561
 @dataclass(repr=False)
@@ -371,7 +400,8 @@ def edit(images, # a path, PIL image, array or tensor, or a list of them
          method:str|None=None, # '<model>[:<procedure>]' (see `method_names()`); None: DEFAULT_METHOD
          source=None, # the inputs' emotions (one, or one per input); None: predicted by the classifier
          strength:float|None=None, steps:int=10, guidance:float|None=None, seed:int=0, # see `Editor.edit_crops`
-         code_guidance:float=1.0, code_shift:float=1.0,
+         code_guidance:float=1.0, code_shift:float|None=None, # None: the method's (`default_settings`)
+         local:bool|None=None, guidance_rescale:float=0., # invert / shift: see `Editor.edit_crops`
          checkpoint:str|Path|None=None, # a DDPM checkpoint replacing the method's shipped one
          checkpoint_dir:str|Path|None=None, # the folder of shipped checkpoints
          device:str|torch.device|None=None,
@@ -389,7 +419,9 @@ def edit(images, # a path, PIL image, array or tensor, or a list of them
     if len(sources) != len(inputs): raise ValueError(f'source gives {len(sources)} emotions for {len(inputs)} inputs')
     settings = dict(strength=DEFAULT_STRENGTH[ed.procedure] if strength is None else strength, steps=steps,
                     guidance=ed.guidance if guidance is None else guidance, code_guidance=code_guidance,
-                    code_shift=code_shift, seed=seed)
+                    seed=seed, guidance_rescale=guidance_rescale,
+                    **{k: v if v is not None else default_settings(ed.method)[k]
+                       for k, v in (('code_shift', code_shift), ('local', local))})
     results = [_edit_one(ed, p, names, s, settings) for p, s in zip(prepared, sources)]
     if out is not None: save_results(results, out)
     return results[0] if single else results

@@ -31,7 +31,8 @@ __all__ = ['DEEPFACE_SIZE', 'DEEPFACE_WEIGHTS', 'EvalBackend', 'DLIB_SAME_PERSON
            'deepface_gray', 'Evaluator', 'shown_path', 'bootstrap_ci', 'format_ci', 'pick_guidance', 'per_class_scores',
            'score_table', 'confusion_figure', 'descriptor_workers', 'face_descriptors', 'identity_distance',
            'same_person_rate', 'psnr', 'ssim', 'frechet_distance', 'realism', 'results_report', 'write_results',
-           'measure_edits', 'summarize_edits', 'measure_attr_edits', 'summarize_attr_edits']
+           'measure_edits', 'summarize_edits', 'paired_difference', 'measure_pair_edits', 'summarize_pair_edits',
+           'measure_attr_edits', 'summarize_attr_edits']
 
 # %% ../nbs/11_eval.ipynb #14f6e32e
 def _optional(module:str, # module to import, e.g. 'sklearn.metrics'
@@ -637,6 +638,7 @@ RESULTS_SECTIONS = [  # (title, notebooks that write it, tables, figure name pat
     ('CS230 Table 1: expression F1 of edits, identity, realism', ['20_table1'], ['table1.md'], []),
     ('CS230 samples and the accuracy / identity trade-off', ['21_samples', '22_tradeoff'], ['22_tradeoff.md'],
      ['21_samples_*.png', '22_tradeoff*.png']),
+    ('Edit quality: guidance rules and local edits', ['23_ablation'], ['23_ablation.md', '23_ablation_ckplus.md'], ['23_ablation*.png']),
     ('Flow VAE (Yeh et al.) Table 1: reconstruction PSNR on held-out people', ['30_fvae_psnr'], ['fvae_psnr.md'],
      ['13_train_fvae_*.png']),
     ('Flow VAE: editing, interpolation, flow upsampling', ['31_fvae_editing', '32_interpolation', '33_flow_upsampling'],
@@ -756,6 +758,66 @@ def summarize_edits(df, # from `measure_edits`
     out = {'f1_table': score_table(df.target.to_numpy(), df.pred.to_numpy(), n_boot=n_boot, seed=seed),
            'edit_success': ci(hit & same), 'expression_accuracy': ci(hit), 'same_person_rate': ci(same),
            'identity_distance': ci(wide('identity_distance')), 'psnr': ci(wide('psnr')), 'ssim': ci(wide('ssim'))}
+    return out
+
+# %% ../nbs/11_eval.ipynb #da7bbc03
+def paired_difference(df, # from `measure_edits`: the setting to compare
+                      base, # from `measure_edits`: the reference setting, on the same faces and targets
+                      metric:str='edit_success', # 'edit_success', 'expression_accuracy' or 'same_person_rate'
+                      n_boot:int=1000, seed:int=0,
+                     ) -> dict: # bootstrap_ci of the mean per-face difference (df minus base), with 'n' faces
+    "Paired difference of a per-edit rate between two settings measured on the same faces, bootstrapped over faces."
+    def per_face(d):
+        d = d[d.source != d.target]
+        hit, same = d.pred == d.target, d.identity_distance < DLIB_SAME_PERSON
+        v = {'edit_success': hit & same, 'expression_accuracy': hit, 'same_person_rate': same}[metric]
+        return v.astype(float).groupby(d.face).mean()
+    a, b = per_face(df), per_face(base)
+    if not a.index.equals(b.index): raise ValueError('paired_difference needs the same faces in both measurements')
+    return {**bootstrap_ci(np.mean, (a - b).to_numpy(), n_boot=n_boot, seed=seed), 'n': len(a)}
+
+# %% ../nbs/11_eval.ipynb #b4c5105c
+def measure_pair_edits(editor, # an `fexpr.edit.Editor` (or anything with its `edit_crops`)
+                       sources:torch.Tensor, # (N,C,S,S) uint8 source crops
+                       source_labels, # (N,) their emotions (indices in EMOTIONS)
+                       target_labels, # (N,) the emotion each source is edited to
+                       references:torch.Tensor, # (N,C,S,S) uint8 the same person's real photo of that emotion
+                       evaluator, # fexpr.eval.Evaluator (or anything with `predict(uint8 faces) -> (M,) indices`)
+                       chunk:int=16, # sources edited per call
+                       progress:bool=False,
+                       **settings, # for `Editor.edit_crops` (steps, guidance, seed, ...)
+                      ):
+    "Edit each source to its own target; score the edit and the same person's real photo side by side."
+    import pandas as pd
+    src, tgt = torch.as_tensor(source_labels).long(), torch.as_tensor(target_labels).long()
+    if not len(sources) == len(src) == len(tgt) == len(references):
+        raise ValueError(f'sources, labels, targets and references differ in length: '
+                         f'{len(sources)}, {len(src)}, {len(tgt)}, {len(references)}')
+    edits = torch.zeros_like(sources)
+    for t in progress_bar(tgt.unique().tolist(), disable=not progress, desc=f'{editor.method} by target'):
+        idx = (tgt == t).nonzero().flatten()
+        for part in idx.split(chunk):
+            edits[part] = editor.edit_crops(sources[part], [EMOTIONS[t]], src[part], **settings)[0][:, 0]
+    desc = face_descriptors(torch.cat([sources, edits, references]))
+    d_src, d_edit, d_ref = np.split(desc, 3)
+    df = pd.DataFrame({'pair': np.arange(len(src)), 'source': src.numpy(), 'target': tgt.numpy(),
+                       'pred_edit': evaluator.predict(edits).numpy(), 'pred_real': evaluator.predict(references).numpy(),
+                       'id_edit': identity_distance(d_src, d_edit), 'id_real': identity_distance(d_src, d_ref),
+                       'id_edit_real': identity_distance(d_edit, d_ref)})
+    df.attrs.update(method=editor.method, **settings)
+    return df, edits
+
+# %% ../nbs/11_eval.ipynb #ce78b14c
+def summarize_pair_edits(df, # from `measure_pair_edits`
+                         n_boot:int=1000, seed:int=0,
+                        ) -> dict: # 'edit' / 'real photo' -> {metric: bootstrap_ci dict (with 'n')}
+    "Edit success, expression reached and same person of the edits and of the real photos, with 95% CIs over pairs."
+    out = {}
+    for who, pred, dist in (('edit', df.pred_edit, df.id_edit), ('real photo', df.pred_real, df.id_real)):
+        hit, same = (pred == df.target).to_numpy(), (dist < DLIB_SAME_PERSON).to_numpy()
+        ci = lambda v: {**bootstrap_ci(np.mean, v.astype(float), n_boot=n_boot, seed=seed), 'n': len(v)}
+        out[who] = {'edit_success': ci(hit & same), 'expression_accuracy': ci(hit), 'same_person_rate': ci(same),
+                    'identity_distance': ci(dist.to_numpy())}
     return out
 
 # %% ../nbs/11_eval.ipynb #9e808588

@@ -16,7 +16,7 @@ from .images import read_image
 
 # %% auto #0
 __all__ = ['FACE_TEMPLATES', 'NoFaceError', 'FaceBox', 'detect_faces', 'landmarks5', 'measure_template', 'similarity_transform',
-           'FaceCrop', 'align_face', 'crop_faces', 'paste_back']
+           'FaceCrop', 'align_face', 'crop_faces', 'landmarks68', 'expression_mask', 'paste_back']
 
 # %% ../nbs/05_photo.ipynb #d37fffdd
 class NoFaceError(FexprError, ValueError):
@@ -238,6 +238,51 @@ def crop_faces(img_or_path, # photo: path, PIL image or array
     rgb = read_image(img_or_path)
     if not (boxes := detect_faces(rgb)): raise _no_face(img_or_path)
     return [align_face(rgb, b, size, channels, template) for b in (boxes if which == 'all' else boxes[:1])]
+
+# %% ../nbs/05_photo.ipynb #9388ebcb
+def _shape_predictor68():
+    "dlib's 68-point landmark predictor, loaded once."
+    return _dlib_model('shape_predictor_68_face_landmarks.dat', 'shape_predictor')
+
+def landmarks68(crops:torch.Tensor, # (B,C,S,S) uint8 face crops (C 1 or 3), the face filling the crop
+                upsample:int=192, # crops are resized (bicubic) to this side first
+               ) -> np.ndarray: # (B,68,2) float (x,y) in crop pixels, dlib's 68-point order
+    "dlib's 68 facial landmarks of face crops, each crop taken whole as the face box."
+    if crops.dtype != torch.uint8 or crops.ndim != 4 or crops.shape[1] not in (1, 3):
+        raise ValueError(f'landmarks68 expects uint8 (B,1|3,S,S) crops, got {crops.dtype} {tuple(crops.shape)}')
+    s, m = crops.shape[-1], round(0.06 * upsample)
+    out = []
+    for crop in crops:
+        im = crop.permute(1, 2, 0).expand(-1, -1, 3).contiguous().numpy()
+        big = np.asarray(Image.fromarray(im).resize((upsample, upsample), Image.BICUBIC))
+        shape = _shape_predictor68()(big, dlib.rectangle(m, m + round(0.04 * upsample), upsample - m, upsample - 1))
+        out.append([(p.x, p.y) for p in shape.parts()])
+    return (np.array(out, dtype=np.float64) + 0.5) * s / upsample - 0.5
+
+# %% ../nbs/05_photo.ipynb #f82b6937
+_EXPRESSIVE = (list(range(17, 27)) + list(range(36, 48)),  # brows and eyes
+               list(range(31, 36)) + list(range(48, 60)))  # nose base and mouth
+
+def expression_mask(points:np.ndarray, # (B,68,2) landmarks in crop pixels (`landmarks68`)
+                    size:int, # crop side S
+                    grow:float=0.08, # each region grown by this fraction of S
+                    blur:float=0.05, # Gaussian feather, sigma as a fraction of S
+                   ) -> torch.Tensor: # (B,1,S,S) float in [0,1]: 1 where the expression may change
+    "Soft mask of a face crop's expressive regions (brows and eyes; nose base and mouth) from its 68 landmarks."
+    import cv2
+    points, up = np.asarray(points, dtype=np.float64), 4  # hulls drawn at 4x the crop side, then reduced
+    if points.ndim != 3 or points.shape[1:] != (68, 2): raise ValueError(f'points must be (B,68,2), got {points.shape}')
+    k = max(1, round(2 * grow * size * up)) | 1
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+    masks = []
+    for pts in points:
+        m = np.zeros((size * up, size * up), np.uint8)
+        for region in _EXPRESSIVE:
+            hull = cv2.convexHull(np.round((pts[region] + 0.5) * up - 0.5).astype(np.int32))
+            cv2.fillConvexPoly(m, hull, 255)
+        m = cv2.resize(cv2.dilate(m, kernel), (size, size), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
+        masks.append(cv2.GaussianBlur(m, (0, 0), max(blur * size, 1e-3)) if blur > 0 else m)
+    return torch.from_numpy(np.stack(masks)[:, None]).clamp(0, 1)
 
 # %% ../nbs/05_photo.ipynb #3dc06367
 def _feather_mask(size:int, # crop side
