@@ -161,7 +161,7 @@ def show_rows(rows:dict, # row label -> uint8 (K,C,H,W) images (rows may be shor
             if r == 0 and col_titles and k < len(col_titles): ax.set_title(col_titles[k], fontsize=8)
         axs[r, 0].set_ylabel(str(label), rotation=0, ha='right', va='center', fontsize=9)
     if suptitle: fig.suptitle(suptitle)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 * (1 + str(suptitle).count('\n')) / fig.get_figheight()) if suptitle else None)
     return fig
 
 # %% ../nbs/00_core.ipynb #f4a59477
