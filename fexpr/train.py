@@ -254,7 +254,7 @@ def fit(self:Trainer) -> dict:
     stopped = self.cfg.patience is not None and self.bad_evals >= self.cfg.patience
     try:
         while self.step < self.total_steps and not stopped:
-            logs = self.train_step(); bar.update(1); bar.set_postfix(loss=f"{logs['loss']:.4f}")
+            logs = self.train_step(); bar.update(1); bar.set_postfix(loss=f"{logs['loss']:.4f}", refresh=False)
             if self.step % self.cfg.log_every == 0: self._log({'step': self.step, 'lr': self.sched.get_last_lr()[0], **logs})
             if self.cfg.eval_every and self.step % self.cfg.eval_every == 0:
                 v = self.validate(); self._log({'step': self.step, **v}); stopped = v.get('stop', False)
