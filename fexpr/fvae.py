@@ -204,13 +204,8 @@ def source_code(self:_PairVAE, source:torch.Tensor, # (B,C,H,W) in [-1,1]
 # %% ../nbs/09_fvae.ipynb #3140644a
 class PixelVAE(_PairVAE):
     "Pixel baseline of the FVAE: the same networks, with a tanh image instead of a flow as the decoder's output."
-    def __init__(self, img_channels:int=1, # 1 (grayscale) or 3 (RGB)
-                 img_size:int=48, # square side; divisible by 2**len(widths)
-                 latent_dim:int=32, # size of z
-                 widths:tuple=(16, 32, 64), # channels of the encoder stages (each halves the size), mirrored
-                 blocks:int=1, # extra stride-1 conv blocks per encoder stage
-                 act:ActKind='leaky_relu', # 'leaky_relu' (slope 0.2), 'relu' or 'silu'
-                ):
+    def __init__(self, img_channels:int=1, img_size:int=48, latent_dim:int=32, # as `FVAE`
+                 widths:tuple=(16, 32, 64), blocks:int=1, act:ActKind='leaky_relu'): # as `FVAE` (no max_flow)
         super().__init__()
         store_attr('img_channels,img_size,latent_dim,widths,blocks,act')
         self._build(img_channels)
