@@ -389,7 +389,7 @@ def make_pairs(fs:FaceSet, source:str|list|None=None, # source expression name(s
         if src is not None: ok &= np.isin(lab[i], list(src))
         if tgt is not None: ok &= np.isin(lab[j], list(tgt))
         out.append(np.stack([i[ok], j[ok]], 1))
-    return torch.from_numpy(np.concatenate(out)).long()
+    return torch.from_numpy(np.concatenate(out)).long() if out else torch.zeros(0, 2, dtype=torch.long)
 
 # %% ../nbs/04_data.ipynb #be325b7d
 def identities_with_both(identities, # (N,) identity of each face (negative: unknown)

@@ -638,7 +638,7 @@ RESULTS_SECTIONS = [  # (title, notebooks that write it, tables, figure name pat
     ('CS230 Table 1: expression F1 of edits, identity, realism', ['20_table1'], ['table1.md'], []),
     ('CS230 samples and the accuracy / identity trade-off', ['21_samples', '22_tradeoff'], ['22_tradeoff.md'],
      ['21_samples_*.png', '22_tradeoff*.png']),
-    ('Edit quality: guidance rules and local edits', ['23_ablation'], ['23_ablation.md', '23_ablation_ckplus.md'], ['23_ablation*.png']),
+    ('Edit quality: guidance rules and local edits', ['23_ablation'], ['23_ablation.md', '23_ablation_ckplus.md', '23_ablation_taiwanese.md'], ['23_ablation*.png']),
     ('Flow VAE (Yeh et al.) Table 1: reconstruction PSNR on held-out people', ['30_fvae_psnr'], ['fvae_psnr.md'],
      ['13_train_fvae_*.png']),
     ('Flow VAE: editing, interpolation, flow upsampling', ['31_fvae_editing', '32_interpolation', '33_flow_upsampling'],

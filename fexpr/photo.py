@@ -16,7 +16,7 @@ from .images import read_image
 
 # %% auto #0
 __all__ = ['FACE_TEMPLATES', 'NoFaceError', 'FaceBox', 'detect_faces', 'landmarks5', 'measure_template', 'similarity_transform',
-           'FaceCrop', 'align_face', 'crop_faces', 'landmarks68', 'expression_mask', 'paste_back']
+           'FaceCrop', 'align_face', 'crop_faces', 'crop_face_set', 'landmarks68', 'expression_mask', 'paste_back']
 
 # %% ../nbs/05_photo.ipynb #d37fffdd
 class NoFaceError(FexprError, ValueError):
@@ -238,6 +238,21 @@ def crop_faces(img_or_path, # photo: path, PIL image or array
     rgb = read_image(img_or_path)
     if not (boxes := detect_faces(rgb)): raise _no_face(img_or_path)
     return [align_face(rgb, b, size, channels, template) for b in (boxes if which == 'all' else boxes[:1])]
+
+# %% ../nbs/05_photo.ipynb #9a90f648
+def crop_face_set(images:torch.Tensor, # (N,3,H,W) or (N,1,H,W) uint8 photos
+                  size:int=48, channels:int=1, template:str='fer', # as `crop_faces`
+                  progress:bool=False, # a progress bar
+                 ) -> tuple[torch.Tensor, torch.Tensor]: # (N,channels,size,size) uint8 crops (zeros: no face), (N,) found
+    "Aligned crops of the largest face of each photo, and which photos had a face."
+    _check_crop_args(size, channels, template)
+    crops = torch.zeros(len(images), channels, size, size, dtype=torch.uint8)
+    found = torch.zeros(len(images), dtype=torch.bool)
+    for k in progress_bar(range(len(images)), disable=not progress, desc='faces'):
+        rgb = images[k].expand(3, -1, -1).permute(1, 2, 0).contiguous().numpy()
+        boxes = detect_faces(rgb)
+        if boxes: crops[k], found[k] = align_face(rgb, boxes[0], size, channels, template).image, True
+    return crops, found
 
 # %% ../nbs/05_photo.ipynb #9388ebcb
 def _shape_predictor68():
