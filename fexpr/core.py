@@ -4,20 +4,20 @@
 
 # %% ../nbs/00_core.ipynb #2ec22422
 from __future__ import annotations
-import hashlib, json, os, random, tempfile, time
+import hashlib, json, os, random, sys, tempfile, time, warnings
 from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
-from safetensors import safe_open
+from safetensors import safe_open, SafetensorError
 from safetensors.torch import save_file
 import fexpr
 
 # %% auto #0
-__all__ = ['FexprError', 'ConfigMismatchError', 'set_seed', 'get_device', 'to_float', 'to_uint8', 'as_image_tensor',
-           'convert_channels', 'image_grid', 'save_image', 'show_images', 'show_rows', 'save_figure', 'data_root',
-           'run_folders', 'save_checkpoint', 'load_checkpoint', 'checkpoint_card', 'build_model', 'load_model',
-           'fingerprint', 'cached_result', 'wall_times', 'progress_bar']
+__all__ = ['FexprError', 'ConfigMismatchError', 'CheckpointError', 'set_seed', 'get_device', 'to_float', 'to_uint8',
+           'as_image_tensor', 'convert_channels', 'image_grid', 'save_image', 'show_images', 'show_rows', 'save_figure',
+           'data_root', 'run_folders', 'save_checkpoint', 'load_checkpoint', 'checkpoint_card', 'seal_checkpoint',
+           'build_model', 'load_model', 'fingerprint', 'cached_result', 'wall_times', 'progress_bar']
 
 # %% ../nbs/00_core.ipynb #6c817232
 class FexprError(Exception):
@@ -25,6 +25,9 @@ class FexprError(Exception):
 
 class ConfigMismatchError(FexprError, ValueError):
     "A checkpoint's config differs from the one the caller expects."
+
+class CheckpointError(FexprError, ValueError):
+    "A checkpoint file is damaged (truncated, changed bytes, NaN weights) or is not a fexpr checkpoint."
 
 # %% ../nbs/00_core.ipynb #d907e32d
 def set_seed(seed:int=0, # seed for python, numpy and torch (all devices)
@@ -208,9 +211,13 @@ def _flatten(obj, prefix:str, tensors:dict):
         return {'__dict__': [[k, _flatten(v, f'{prefix}.{k}', tensors)] for k, v in obj.items()]}
     if isinstance(obj, (list, tuple)):
         return {'__list__' if isinstance(obj, list) else '__tuple__': [_flatten(v, f'{prefix}.{i}', tensors) for i, v in enumerate(obj)]}
-    if isinstance(obj, (np.integer, np.floating)): return obj.item()
+    if isinstance(obj, (np.integer, np.floating, np.bool_)): return obj.item()
     if obj is None or isinstance(obj, (bool, int, float, str)): return obj
-    raise TypeError(f'cannot store {type(obj).__name__} at {prefix!r} in a checkpoint (tensors, numbers, strings, lists, dicts)')
+    if isinstance(obj, np.ndarray): return _flatten_array(obj, prefix, tensors)
+    pd = sys.modules.get('pandas')  # a DataFrame means pandas is imported; fexpr itself does not need it
+    if pd is not None and isinstance(obj, pd.DataFrame): return _flatten_frame(obj, prefix, tensors)
+    raise TypeError(f'cannot store {type(obj).__name__} at {prefix!r} in a checkpoint '
+                    '(tensors, arrays, DataFrames, numbers, strings, lists, dicts)')
 
 def _unflatten(skel, tensors:dict):
     "Inverse of `_flatten`."
@@ -219,7 +226,90 @@ def _unflatten(skel, tensors:dict):
         if '__dict__' in skel: return {k: _unflatten(v, tensors) for k, v in skel['__dict__']}
         if '__list__' in skel: return [_unflatten(v, tensors) for v in skel['__list__']]
         if '__tuple__' in skel: return tuple(_unflatten(v, tensors) for v in skel['__tuple__'])
+        if '__array__' in skel or '__array_values__' in skel: return _unflatten_array(skel, tensors)
+        return _unflatten_pandas(skel, tensors)
     return skel
+
+# %% ../nbs/00_core.ipynb #847df3ed
+def _flatten_array(a:np.ndarray, prefix:str, tensors:dict) -> dict:
+    "Skeleton of a numpy array: numbers, booleans, dates as a tensor (an own copy); strings, objects as JSON values."
+    if a.dtype.kind in 'biufcmM':
+        native = a.astype(a.dtype.newbyteorder('='), copy=False)
+        native = native.view(np.int64) if a.dtype.kind in 'mM' else native
+        tensors[prefix] = torch.from_numpy(np.array(native, order='C'))
+        return {'__array__': prefix, 'dtype': a.dtype.str}
+    values = [_flatten(v, f'{prefix}.{i}', tensors) for i, v in enumerate(a.ravel().tolist())]
+    return {'__array_values__': values, 'dtype': a.dtype.str, 'shape': list(a.shape)}
+
+def _unflatten_array(skel:dict, tensors:dict) -> np.ndarray:
+    "Inverse of `_flatten_array`."
+    dtype = np.dtype(skel['dtype'])
+    if '__array__' in skel:
+        a = tensors[skel['__array__']].numpy()
+        return a.view(dtype) if dtype.kind in 'mM' else a.astype(dtype, copy=False)
+    values = [_unflatten(v, tensors) for v in skel['__array_values__']]
+    out = np.empty(len(values), dtype=dtype)
+    for i, v in enumerate(values): out[i] = v
+    return out.reshape(skel['shape'])
+
+# %% ../nbs/00_core.ipynb #e8eb82de
+def _flatten_values(values, prefix:str, tensors:dict) -> dict:
+    "Skeleton of a pandas column or index: a numpy array, or JSON values and the pandas dtype's name."
+    if isinstance(values.dtype, np.dtype): return _flatten_array(values.to_numpy(), prefix, tensors)
+    if str(values.dtype) == 'category':
+        c = sys.modules['pandas'].Categorical(values)
+        return {'__categorical__': _flatten_array(c.codes, prefix, tensors), 'ordered': bool(c.ordered),
+                'categories': _flatten_values(c.categories, f'{prefix}.categories', tensors)}
+    missing = np.asarray(values.isna())  # pd.NA / NaN / NaT: stored as null, read back as the dtype's own missing value
+    return {'__pandas__': [None if m else _flatten(v, f'{prefix}.{i}', tensors)
+                           for i, (v, m) in enumerate(zip(values.tolist(), missing))], 'dtype': str(values.dtype)}
+
+def _flatten_frame(df, prefix:str, tensors:dict) -> dict:
+    "Skeleton of a pandas DataFrame: its columns in order (names, values, dtypes), its index and attrs."
+    if df.columns.nlevels > 1 or df.index.nlevels > 1: raise TypeError(f'cannot store a MultiIndex at {prefix!r}')
+    ix = df.index
+    index = ({'__range__': [ix.start, ix.stop, ix.step]} if type(ix).__name__ == 'RangeIndex'
+             else {'__index__': _flatten_values(ix, f'{prefix}.index', tensors)})
+    return {'__frame__': [_flatten_values(df.iloc[:, i], f'{prefix}.{i}', tensors) for i in range(df.shape[1])],
+            'columns': _flatten_values(df.columns, f'{prefix}.columns', tensors),
+            'index': {**index, 'name': _flatten(ix.name, f'{prefix}.index_name', tensors)},
+            'attrs': _flatten(df.attrs, f'{prefix}.attrs', tensors)}
+
+# %% ../nbs/00_core.ipynb #3aceb5c2
+def _unflatten_pandas(skel:dict, tensors:dict):
+    "Inverse of `_flatten_values` (a pandas array or categorical) and `_flatten_frame` (a DataFrame)."
+    if not {'__pandas__', '__categorical__', '__frame__'} & set(skel):
+        raise ValueError(f'unknown entry in a skeleton: {sorted(skel)}')
+    import pandas as pd
+    if '__pandas__' in skel: return pd.array([_unflatten(v, tensors) for v in skel['__pandas__']], dtype=skel['dtype'])
+    if '__categorical__' in skel:
+        dtype = pd.CategoricalDtype(_as_index(_unflatten(skel['categories'], tensors)), skel['ordered'])
+        return pd.Categorical.from_codes(_unflatten(skel['__categorical__'], tensors), dtype=dtype)
+    ix, name = skel['index'], _unflatten(skel['index']['name'], tensors)
+    index = (pd.RangeIndex(*ix['__range__'], name=name) if '__range__' in ix else
+             _as_index(_unflatten(ix['__index__'], tensors), name))
+    df = pd.DataFrame(dict(enumerate(_unflatten(c, tensors) for c in skel['__frame__'])), index=index)
+    df.columns = _as_index(_unflatten(skel['columns'], tensors))
+    df.attrs.update(_unflatten(skel['attrs'], tensors))
+    return df
+
+def _as_index(values, name=None):
+    "A pandas Index of exactly these values' dtype."
+    import pandas as pd
+    return pd.Index(values, dtype=values.dtype, name=name)
+
+# %% ../nbs/00_core.ipynb #33e2127a
+def _content_hash(tensors:dict, # name -> tensor, as stored in the file
+                  meta:dict, # the header's metadata entries (an entry 'sha256' is left out)
+                 ) -> str: # 64 hex digits
+    "sha256 over the tensors (sorted by name: name, dtype, shape, raw bytes) and the other header entries."
+    h = hashlib.sha256()
+    for k in sorted(tensors):
+        t = tensors[k].detach().cpu().contiguous()
+        h.update(json.dumps([k, str(t.dtype), list(t.shape)]).encode())
+        h.update(t.reshape(-1).view(torch.uint8).numpy())
+    h.update(json.dumps({k: v for k, v in meta.items() if k != 'sha256'}, sort_keys=True).encode())
+    return h.hexdigest()
 
 # %% ../nbs/00_core.ipynb #78728c11
 def _atomic_write(path:Path, write):
@@ -245,10 +335,45 @@ def save_checkpoint(path:str|Path, # destination; '.safetensors' is added when m
     tensors = {}
     skel = _flatten(dict(ckpt), 'ckpt', tensors)
     header = {'skeleton': json.dumps(skel), 'fexpr_version': fexpr.__version__, 'format': 'fexpr-checkpoint-1'}
+    header['sha256'] = _content_hash(tensors, header)
     _atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata=header))
     card = {'config': ckpt.get('config'), 'step': ckpt.get('step'), 'fexpr_version': fexpr.__version__}
     _atomic_write(path.with_suffix('.json'), lambda tmp: Path(tmp).write_text(json.dumps(card, indent=1, default=str)))
     return path
+
+# %% ../nbs/00_core.ipynb #c0cf39aa
+_RESTORE = 'restore it from git (`git checkout -- checkpoints/`) or a copy, or retrain it'
+
+def _damaged(path, problem:str, remedy:str) -> CheckpointError:
+    "The one-line error for a file that is not a usable checkpoint."
+    return CheckpointError(f'{path} {problem}: {remedy}'.replace('\n', ' '))
+
+def _read_safetensors(path:Path, # a safetensors file
+                      remedy:str=_RESTORE, # what the error for a damaged file tells the user to do
+                      tensors:bool=True, # False: read the header only (no hash check)
+                     ) -> tuple[dict, dict]: # (header metadata, name -> CPU tensor)
+    "Read a safetensors file and verify its content hash when it has one; a damaged file is a one-line error."
+    try:
+        with safe_open(str(path), framework='pt') as f:
+            meta = f.metadata() or {}
+            out = {k: f.get_tensor(k) for k in f.keys()} if tensors else {}
+    except SafetensorError as e:
+        why = str(e).replace('Error while deserializing header: ', '')
+        raise _damaged(path, f'is damaged or not a safetensors file ({why})', remedy) from None
+    if tensors and 'sha256' in meta and _content_hash(out, meta) != meta['sha256']:
+        raise _damaged(path, 'is damaged: its content hash does not match (a changed byte or a cut copy)', remedy)
+    return meta, out
+
+def _skeleton(meta:dict, path, remedy:str=_RESTORE) -> dict:
+    "The JSON skeleton of a checkpoint's header (checked to be a fexpr checkpoint)."
+    if meta.get('format') != 'fexpr-checkpoint-1':
+        raise CheckpointError(f'{path} is not a fexpr checkpoint (no fexpr header): pass a file written by fexpr, or, '
+                              f'if it was one, {remedy}')
+    try: skel = json.loads(meta['skeleton'])
+    except (KeyError, json.JSONDecodeError) as e:
+        raise _damaged(path, f'has a damaged header (its skeleton is not valid JSON: {e})', remedy) from None
+    if not (isinstance(skel, dict) and '__dict__' in skel): raise _damaged(path, 'has a damaged header', remedy)
+    return skel
 
 # %% ../nbs/00_core.ipynb #1313367d
 def _config_diff(stored:dict, expected:dict, prefix:str='') -> list[str]:
@@ -264,30 +389,41 @@ def _config_diff(stored:dict, expected:dict, prefix:str='') -> list[str]:
 def load_checkpoint(path:str|Path, # a file written by `save_checkpoint`
                     expected_config:dict|None=None, # when given, the stored config must match it
                     device:str|torch.device='cpu', # where to put the tensors
+                    remedy:str=_RESTORE, # what the error for a damaged file tells the user to do
                    ) -> dict:
-    "Load a checkpoint without unpickling; check its config against `expected_config`."
+    "Load a checkpoint without unpickling; verify its content hash; check its config against `expected_config`."
     path = Path(path)
     if not path.exists() and path.with_name(path.name + '.safetensors').exists(): path = path.with_name(path.name + '.safetensors')
     if not path.exists(): raise FileNotFoundError(f'no checkpoint at {path}')
-    with safe_open(str(path), framework='pt', device=str(device)) as f:
-        meta = f.metadata() or {}
-        ckpt = _unflatten(_skeleton(meta, path), {k: f.get_tensor(k) for k in f.keys()})
+    meta, tensors = _read_safetensors(path, remedy)
+    skel = _skeleton(meta, path, remedy)
+    try: ckpt = _unflatten(skel, {k: v.to(device) for k, v in tensors.items()})
+    except (KeyError, TypeError, ValueError) as e:
+        raise _damaged(path, f'has a damaged skeleton ({e!r})', remedy) from None
     ckpt['fexpr_version'] = meta.get('fexpr_version')
     if expected_config is not None:
         diff = _config_diff(ckpt.get('config') or {}, expected_config)
         if diff: raise ConfigMismatchError(f'{path} was saved with a different config:\n  ' + '\n  '.join(diff))
     return ckpt
 
-def _skeleton(meta:dict, path) -> dict:
-    "The JSON skeleton of a checkpoint's header (checked to be a fexpr checkpoint)."
-    if meta.get('format') != 'fexpr-checkpoint-1': raise FexprError(f'{path} is not a fexpr checkpoint (no fexpr header)')
-    return json.loads(meta['skeleton'])
-
 def checkpoint_card(path:str|Path, # a shipped checkpoint (`.safetensors`) written by `fexpr.train.export_model`
                    ) -> dict:
     "The model card stored in a checkpoint, read from its header without loading the weights ({} when it has none)."
-    with safe_open(str(path), framework='pt') as f: entries = dict(_skeleton(f.metadata() or {}, path).get('__dict__', []))
+    path = Path(path)
+    entries = dict(_skeleton(_read_safetensors(path, tensors=False)[0], path).get('__dict__', []))
     return _unflatten(entries['card'], {}) if 'card' in entries else {}
+
+# %% ../nbs/00_core.ipynb #5febfbc2
+def seal_checkpoint(path:str|Path, # a fexpr checkpoint, e.g. one written before checkpoints carried a hash
+                   ) -> str: # its content hash
+    "Add the content hash to a fexpr checkpoint that has none (tensors and header unchanged otherwise), atomically."
+    path = Path(path)
+    meta, tensors = _read_safetensors(path)  # a sealed file's hash is verified here
+    _skeleton(meta, path)
+    if 'sha256' not in meta:
+        meta = {**meta, 'sha256': _content_hash(tensors, meta)}
+        _atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata=meta))
+    return meta['sha256']
 
 # %% ../nbs/00_core.ipynb #50ad1e0e
 def _model_config(config:dict|None) -> dict:
@@ -303,6 +439,11 @@ def _state_dict_diff(model:torch.nn.Module, state:dict) -> list[str]:
     out += [f'{k}: checkpoint has shape {tuple(state[k].shape)}, the model {tuple(v.shape)}' for k, v in own.items()
             if k in state and tuple(state[k].shape) != tuple(v.shape)]
     return out
+
+def _first_nonfinite(state:dict) -> str|None:
+    "The name of the first floating tensor in `state` holding a NaN or an Inf (None when there is none)."
+    return next((k for k, v in state.items() if torch.is_tensor(v) and v.is_floating_point()
+                 and not bool(torch.isfinite(v).all())), None)
 
 def build_model(cls, # a model class with `from_config` (ConvVAE, EmotionCNN, DDPM, ...)
                 ckpt:dict, # a loaded checkpoint (`load_checkpoint`) holding a config and a state dict under `weights`
@@ -324,6 +465,8 @@ def build_model(cls, # a model class with `from_config` (ConvVAE, EmotionCNN, DD
     if diff:
         more = f'\n  ... and {len(diff) - 8} more' if len(diff) > 8 else ''
         raise ConfigMismatchError(f'the weights in {name} do not fit its {cls.__name__} config:\n  ' + '\n  '.join(diff[:8]) + more)
+    bad = _first_nonfinite(ckpt[weights])
+    if bad: raise CheckpointError(f'{name} holds NaN or Inf weights (first in {bad}): {_RESTORE}')
     model.load_state_dict(ckpt[weights])
     device = next(iter(ckpt[weights].values())).device if ckpt[weights] else 'cpu'
     return model.to(device).eval()
@@ -350,18 +493,38 @@ def fingerprint(*items, # files (Path), tensors, arrays or JSON-able values (a s
         h.update(b'|')
     return h.hexdigest()[:16]
 
+# %% ../nbs/00_core.ipynb #9b9da7a2
+_RESULT_FORMAT = 'fexpr-result-1'
+
+def _load_result(path:Path, key:dict) -> tuple[bool, object]:
+    "(True, result) when `path` holds a result saved under `key`, else (False, None); never unpickles."
+    try:
+        meta = _read_safetensors(path, tensors=False)[0]
+        if meta.get('format') != _RESULT_FORMAT or json.loads(meta.get('key', 'null')) != key: return False, None
+        meta, tensors = _read_safetensors(path)
+        return True, _unflatten(json.loads(meta['skeleton']), tensors)
+    except (CheckpointError, KeyError, TypeError, ValueError): return False, None
+
+def _save_result(path:Path, key:dict, result):
+    "Write `result` under `key` as safetensors plus a JSON skeleton (atomically)."
+    tensors = {}
+    skel = _flatten(result, 'result', tensors)
+    meta = {'format': _RESULT_FORMAT, 'key': json.dumps(key), 'skeleton': json.dumps(skel),
+            'fexpr_version': fexpr.__version__}
+    meta['sha256'] = _content_hash(tensors, meta)
+    _atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata=meta))
+
 def cached_result(path:str|Path, # file the result is kept in (in the run folder)
                   key:dict, # everything the result depends on (settings, fingerprints); JSON-able
-                  compute, # () -> the result: any picklable object (DataFrames, tensors, ...)
+                  compute, # () -> the result: tensors, arrays, DataFrames, numbers, strings, lists/tuples/dicts of them
                  ):
     "`compute()` once per key: a rerun with the same key (e.g. after a killed run) loads the saved result."
     path, key = Path(path), json.loads(json.dumps(key, sort_keys=True, default=str))
-    if path.exists():
-        try: saved = torch.load(path, weights_only=False)
-        except Exception: saved = None  # unreadable (e.g. from an older torch): recompute
-        if isinstance(saved, dict) and saved.get('key') == key: return saved['result']
+    found, result = _load_result(path, key) if path.is_file() else (False, None)
+    if found: return result
     result = compute()
-    _atomic_write(path, lambda tmp: torch.save({'key': key, 'result': result}, tmp))
+    try: _save_result(path, key, result)
+    except TypeError as e: warnings.warn(f'{path} not written, so a rerun computes this result again: {e}')
     return result
 
 # %% ../nbs/00_core.ipynb #970c3530

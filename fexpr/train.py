@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_train.ipynb #d6d04c55
 from __future__ import annotations
-import copy, datetime, json, math, subprocess, time
+import contextlib, copy, datetime, json, math, signal, subprocess, threading, time
 from dataclasses import dataclass, asdict, field, fields
 from pathlib import Path
 from typing import Callable, Literal
@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from fastcore.basics import patch
 from .core import *
+from .core import _atomic_write
 import fexpr
 
 # %% auto #0
@@ -165,6 +166,8 @@ class Trainer:
 @patch
 def config(self:Trainer) -> dict: return {'model': self.model_config, 'train': self.cfg.to_dict()}
 
+_RUN_REMEDY = 'delete it to start over, or restore a copy'
+
 @patch
 def save(self:Trainer) -> Path:
     "Write a checkpoint of the whole training state (atomically)."
@@ -177,15 +180,39 @@ def save(self:Trainer) -> Path:
 @patch
 def resume(self:Trainer) -> bool:
     "Restore the training state from `run_dir`'s checkpoint, if there is one; True when resumed."
+    self._remove_litter()
     if not self.ckpt_path.exists(): return False
-    ck = load_checkpoint(self.ckpt_path, expected_config=self.config(), device=self.device)
+    ck = load_checkpoint(self.ckpt_path, expected_config=self.config(), device=self.device, remedy=_RUN_REMEDY)
     self.model.load_state_dict(ck['model']); self.opt.load_state_dict(ck['opt']); self.sched.load_state_dict(ck['sched'])
     if self.ema: self.ema.load_state_dict(ck['ema'])
     self.step, self.bad_evals = ck['step'], ck['bad_evals']
     self.best = math.inf if ck['best'] is None else ck['best']
     self._elapsed0 = float(ck.get('elapsed', 0.0))
     torch.set_rng_state(ck['rng'].cpu())
+    self._trim_log()
     return True
+
+# %% ../nbs/10_train.ipynb #4910d871
+@patch
+def _remove_litter(self:Trainer):
+    "Delete the temporary files that saves killed half way left in `run_dir`."
+    for name in ('checkpoint.safetensors', 'checkpoint.json', 'best.safetensors', 'best.json', 'log.jsonl'):
+        for p in self.run_dir.glob(f'.{name}.*.tmp'): p.unlink(missing_ok=True)
+
+def _logged_by(line:str, step:int) -> bool:
+    "Whether a log line is a whole record written at `step` or before (or a record without a step)."
+    try: rec = json.loads(line)
+    except json.JSONDecodeError: return False
+    return not isinstance(rec, dict) or not isinstance(rec.get('step'), (int, float)) or rec['step'] <= step
+
+@patch
+def _trim_log(self:Trainer):
+    "Cut `log.jsonl` back to the current step (what a resumed run has not logged again yet)."
+    log = self.run_dir / 'log.jsonl'
+    if not log.exists(): return
+    lines = log.read_text().splitlines(keepends=True)
+    keep = [line for line in lines if _logged_by(line, self.step)]
+    if len(keep) < len(lines): _atomic_write(log, lambda tmp: Path(tmp).write_text(''.join(keep)))
 
 # %% ../nbs/10_train.ipynb #9c06aa8c
 def _step_generator(seed:int, step:int) -> torch.Generator:
@@ -237,6 +264,18 @@ def validate(self:Trainer) -> dict:
     else: self.bad_evals += 1
     return {**logs, 'stop': bool(self.cfg.patience is not None and self.bad_evals >= self.cfg.patience)}
 
+# %% ../nbs/10_train.ipynb #16161fdd
+def _raise_interrupt(signum, frame): raise KeyboardInterrupt(f'signal {signum}')
+
+@contextlib.contextmanager
+def _sigterm_interrupts():
+    "Within it, SIGTERM raises KeyboardInterrupt (in the main thread only, where Python delivers signals)."
+    main = threading.current_thread() is threading.main_thread()
+    old = signal.signal(signal.SIGTERM, _raise_interrupt) if main else None
+    try: yield
+    finally:
+        if main: signal.signal(signal.SIGTERM, old if old is not None else signal.SIG_DFL)
+
 # %% ../nbs/10_train.ipynb #c80c6033
 @patch
 def _log(self:Trainer, rec:dict):
@@ -246,7 +285,12 @@ def _log(self:Trainer, rec:dict):
 
 @patch
 def fit(self:Trainer) -> dict:
-    "Train to the end (resuming if possible); returns a summary with throughput."
+    "Train to the end (resuming if possible); returns a summary with throughput. SIGTERM stops it as Ctrl-C does."
+    with _sigterm_interrupts(): return self._fit()
+
+@patch
+def _fit(self:Trainer) -> dict:
+    "The training loop of `fit`."
     resumed, start, last_ckpt = self.resume(), self.step, time.monotonic()
     t0 = self._t_fit = time.perf_counter()
     bar = progress_bar(total=self.total_steps, initial=self.step, disable=not self.progress, desc=self.run_dir.name)
@@ -278,7 +322,7 @@ def best_model(self:Trainer) -> torch.nn.Module:
     path = self.run_dir / 'best.safetensors'
     if not path.exists(): return self.eval_model.eval()
     model = copy.deepcopy(self.eval_model)
-    model.load_state_dict(load_checkpoint(path, device=next(model.parameters()).device)['model'])
+    model.load_state_dict(load_checkpoint(path, device=next(model.parameters()).device, remedy=_RUN_REMEDY)['model'])
     return model.eval()
 
 # %% ../nbs/10_train.ipynb #b7fb5e16
