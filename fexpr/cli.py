@@ -4,29 +4,38 @@
 
 # %% ../nbs/13_cli.ipynb #5c8248c3
 from __future__ import annotations
-import argparse, sys, time
+import argparse, contextlib, os, signal, sys, threading, time
+from collections import Counter
 from pathlib import Path
+import fexpr
 from .core import *
 from .faces import EMOTIONS, CELEBA_ATTRS
 from .edit import (MODELS, DEFAULT_METHOD, DEFAULT_ATTR_METHOD, DEFAULT_GUIDANCE, INVERT_GUIDANCE, SHIFT_GUIDANCE,
-                        FRIENDLY_GUIDANCE, EditResult, checkpoint_dir, edit, edit_attributes, save_results, show_edits)
+                        FRIENDLY_GUIDANCE, CLASSIFIER, ATTR_CLASSIFIER, EditResult, checkpoint_dir, edit, edit_stream,
+                        edit_attributes_stream, image_files, parse_method, save_results, show_edits, _one_line)
 
 # %% auto #0
 __all__ = ['demo', 'main']
 
 # %% ../nbs/13_cli.ipynb #c218d78d
-def _parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog='fexpr', description='Facial expression editing (fexpr).')
-    sub = ap.add_subparsers(dest='command', required=True)
-    e = sub.add_parser('edit', help='edit faces or photos to target expressions')
-    e.add_argument('images', nargs='+', help="image files: face crops of the model's size (48x48; 64x64 with --attr), "
-                                             'or photos (the largest face is edited)')
+def _edit_parser(sub):
+    e = sub.add_parser('edit', help='edit faces or photos to target expressions (or CelebA attributes)',
+                       description='Edit faces or photos. Inputs are read, edited and written --chunk at a time, '
+                                   "each chunk's outputs all or nothing: after an error or an interrupt, the outputs "
+                                   'of earlier chunks stay, the chunk in progress is written whole or not at all, and '
+                                   'no existing file is removed or left half-written. Exit status: 0; 1 an error; 2 a '
+                                   'usage error, or inputs that failed with --keep-going; 130 / 143 Ctrl-C / SIGTERM.')
+    e.add_argument('images', nargs='+', metavar='INPUT',
+                   help="image files, folders (their image files, sorted by name; subfolders are not searched) or "
+                        "quoted glob patterns ('photos/*.jpg', 'shoots/**/*.png'): face crops of the model's size "
+                        '(48x48; 64x64 with --attr), edited as they are, or photos (the largest face is edited)')
     what = e.add_mutually_exclusive_group(required=True)
     what.add_argument('--to', help=f"target emotion(s), comma-separated, or all: {', '.join(EMOTIONS)}")
     what.add_argument('--attr', help='CelebA attribute edit(s) NAME=VALUE[,NAME=VALUE...], VALUE 1 or 0: an output per '
                                      "attribute, the face's other attributes kept; NAMEs: " + ', '.join(CELEBA_ATTRS))
     e.add_argument('--out', required=True,
-                   help='output folder: <out>/<stem>_<emotion>.png (with --attr: <out>/<stem>_<NAME>=<VALUE>.png)')
+                   help='output folder: <out>/<stem>_<emotion>.png (with --attr: <out>/<stem>_<NAME>=<VALUE>.png); '
+                        'created if missing; an existing output is replaced only once its chunk is edited')
     e.add_argument('--method', default=None, help=f'<model>[:<procedure>] (default {DEFAULT_METHOD}; with --attr '
                                                   f'{DEFAULT_ATTR_METHOD}); see `fexpr methods`')
     e.add_argument('--strength', type=float, default=None, help='in (0,1]; default: the procedure\'s')
@@ -36,7 +45,8 @@ def _parser() -> argparse.ArgumentParser:
                         f'{INVERT_GUIDANCE:g} for ddpm-label/cnn/vae:invert, {SHIFT_GUIDANCE:g} for :shift and '
                         f'{FRIENDLY_GUIDANCE:g} for :friendly, '
                         'measured by 22_tradeoff)')
-    e.add_argument('--seed', type=int, default=0)
+    e.add_argument('--seed', type=int, default=0, help='noise seed; each input draws its own noise from it, so its '
+                                                       'edit does not depend on the other inputs (default 0)')
     e.add_argument('--local', action=argparse.BooleanOptionalAction, default=None,
                    help='change only the brows, eyes, nose base and mouth, keep the rest of the face exactly '
                         '(diffusion methods; default: the method\'s, on for the default method)')
@@ -46,45 +56,96 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument('--source', default=None, help="the inputs' emotion (default: predicted by the CNN classifier); "
                                                   'with --attr: attributes to set on the predicted ones, e.g. Male=0')
     e.add_argument('--device', default=None, help='cpu, cuda, mps (default: $FEXPR_DEVICE, else the best available)')
-    sub.add_parser('methods', help='list the editing methods and their shipped checkpoints')
+    e.add_argument('--chunk', type=int, default=16,
+                   help='inputs read, edited (in one batch) and written at a time (default 16): memory stays bounded')
+    e.add_argument('--skip-existing', action='store_true',
+                   help='skip an input whose outputs are all in --out already (resumes a stopped run)')
+    e.add_argument('--keep-going', action='store_true',
+                   help='edit every input that can be edited; list those that failed (unreadable, no face) at the end '
+                        'and exit with status 2 (without it, the first failure stops the run)')
+
+class _Parser(argparse.ArgumentParser):
+    "argparse's parser, with usage errors on one line (status 2)."
+    def error(self, message): self.exit(2, f'{self.prog}: error: {message} (see {self.prog} --help)\n')
+
+def _parser() -> argparse.ArgumentParser:
+    ap = _Parser(prog='fexpr', description='Facial expression editing (fexpr).')
+    ap.add_argument('--version', action='version', version=f'fexpr {fexpr.__version__}')
+    sub = ap.add_subparsers(dest='command', required=True)
+    _edit_parser(sub)
+    sub.add_parser('methods', help="list the editing methods, their shipped checkpoints and their cards' metrics")
     d = sub.add_parser('demo', help="edit scikit-image's astronaut photo to all 7 expressions")
     d.add_argument('--out', default='figures', help='folder for the demo figure and images (default figures)')
     d.add_argument('--method', default=None)
     return ap
 
 # %% ../nbs/13_cli.ipynb #3e8ef028
+def _check_apart(out:str, args:list):
+    "Refuse an output folder that is one of the input folders (a rerun would edit the edits)."
+    o = Path(out).expanduser().resolve()
+    for a in args:
+        if Path(a).expanduser().is_dir() and Path(a).expanduser().resolve() == o:
+            raise FexprError(f'--out {out} is the input folder {a}: a later run would edit the edits too; '
+                             'write them to another folder')
+
+def _describe(r) -> str:
+    "One line on an edited input: its kind, its source and its outputs."
+    src = getattr(r, 'source_label', None) or f"{r.source_emotion}{' (predicted)' if r.source_predicted else ''}"
+    return f'{r.name}: {r.kind}, source {src} -> {", ".join(r.images)}'
+
+def _consume(items, n:int, done:Counter) -> list:
+    "Go through a streamed edit with a progress bar, printing each edited input and counting in `done`; the failed."
+    failed = []
+    with progress_bar(total=n, disable=n <= 1, unit='input', desc='fexpr edit', file=sys.stderr) as bar:
+        for it in items:
+            bar.update()
+            done[it.status] += 1
+            if it.status == 'failed': failed.append(it)
+            if it.status != 'edited': continue
+            done['files'] += len(it.files)
+            bar.write(_describe(it.result), file=sys.stdout)
+    return failed
+
 def _cmd_edit(a) -> int:
     t0 = time.perf_counter()
-    if a.attr is not None: return _cmd_edit_attrs(a, t0)
-    results = edit(a.images, a.to, a.method, a.source, a.strength, a.steps, a.guidance, a.seed, checkpoint=a.checkpoint,
-                   device=a.device, local=a.local, guidance_rescale=a.guidance_rescale)
-    written = save_results(results, a.out)
-    for r in results:
-        src = f"{r.source_emotion}{' (predicted)' if r.source_predicted else ''}"
-        print(f'{r.name}: {r.kind}, source {src} -> {", ".join(r.images)}')
-    print(f'{len(written)} images written to {a.out} with {results[0].method} in {time.perf_counter() - t0:.1f} s')
-    return 0
+    if a.attr is not None and (a.local is not None or a.guidance_rescale):
+        raise FexprError('--local and --guidance-rescale shape emotion edits (--to), not --attr edits: leave them out')
+    files = image_files(a.images)
+    _check_apart(a.out, a.images)
+    kw = dict(method=a.method, strength=a.strength, steps=a.steps, guidance=a.guidance, seed=a.seed,
+              checkpoint=a.checkpoint, device=a.device, out=a.out, chunk=a.chunk, skip_existing=a.skip_existing,
+              keep_going=a.keep_going)
+    items = (edit_attributes_stream(files, a.attr, source_attrs=a.source, **kw) if a.attr is not None else
+             edit_stream(files, a.to, source=a.source, local=a.local, guidance_rescale=a.guidance_rescale, **kw))
+    failed = _consume(items, len(files), a.done)
+    spec, proc = parse_method(a.method or (DEFAULT_ATTR_METHOD if a.attr is not None else DEFAULT_METHOD))
+    print(f"{a.done['files']} images written for {len(files)} inputs ({a.done['skipped']} skipped, {len(failed)} "
+          f'failed) to {a.out} with {spec.name}:{proc} in {time.perf_counter() - t0:.1f} s')
+    if failed: print(f'fexpr: {len(failed)} of {len(files)} inputs failed:', file=sys.stderr)
+    for it in failed: print(f'  {it.input}: {it.error}', file=sys.stderr)
+    return 2 if failed else 0
 
-def _cmd_edit_attrs(a, t0:float) -> int:
-    results = edit_attributes(a.images, a.attr, a.method, a.source, a.strength, a.steps, a.guidance, a.seed,
-                              checkpoint=a.checkpoint, device=a.device)
-    written = save_results(results, a.out)
-    for r in results: print(f'{r.name}: {r.kind}, source {r.source_label} -> {", ".join(r.images)}')
-    print(f'{len(written)} images written to {a.out} with {results[0].method} in {time.perf_counter() - t0:.1f} s')
-    return 0
+# %% ../nbs/13_cli.ipynb #4214063f
+def _card_line(path:Path, n:int=3) -> str:
+    "The first n metrics of a checkpoint's model card, on one line ('' when it has none)."
+    try: metrics = checkpoint_card(path).get('metrics') or {}
+    except Exception as e: return f'model card unreadable: {_one_line(e)}'
+    shown = '; '.join(f'{k}: {v}' for k, v in list(metrics.items())[:n])
+    return shown + (f'; ... ({len(metrics) - n} more)' if len(metrics) > n else '')
 
 def _cmd_methods(a) -> int:
     folder = checkpoint_dir()
-    for m in MODELS.values():
-        p = folder / m.checkpoint
-        state = 'shipped' if p.is_file() else f'missing ({m.make})'
-        print(f"{m.name:11s} cond={m.cond:10s} procedures: {', '.join(m.procedures):28s} {state}")
-        card = p.with_suffix('.json')
-        if p.is_file() and card.is_file():
-            import json
-            metrics = (json.loads(card.read_text()).get('card') or {}).get('metrics') or {}
-            for k, v in metrics.items(): print(f'{"":13s}{k}: {v}')
-    print(f'default: {DEFAULT_METHOD}; checkpoints in {folder}')
+    rows = [(f"{m.name:14s} cond={m.cond:10s} procedures: {', '.join(m.procedures)}", m.checkpoint, m.make)
+            for m in MODELS.values()]
+    rows += [('emotion classifier (predicts --source)', CLASSIFIER, 'make 10_train_cnn'),
+             ('attribute classifier (predicts the --attr source)', ATTR_CLASSIFIER, 'make 40_train_celeba')]
+    width = max(len(head) for head, *_ in rows)
+    for head, file, make in rows:
+        p = folder / file
+        print(f"{head:{width}s} {'shipped' if p.is_file() else f'missing ({make})'}")
+        card = _card_line(p) if p.is_file() else ''
+        if card: print(f'{"":15s}{card}')
+    print(f'default: {DEFAULT_METHOD} (with --attr: {DEFAULT_ATTR_METHOD}); checkpoints in {folder}')
     return 0
 
 # %% ../nbs/13_cli.ipynb #4a3e53bf
@@ -110,13 +171,52 @@ def demo(out:str|Path='figures', # where the figure and the edited photos go
     print(f'demo: {r.method}, edits in {dt:.1f} s; {out}/demo_astronaut.png and {out}/demo/astronaut_<emotion>.png')
     return r
 
+# %% ../nbs/13_cli.ipynb #57fecd42
+class _Terminated(KeyboardInterrupt):
+    "SIGTERM, raised in the main thread like Ctrl-C's KeyboardInterrupt, so that an edit in progress cleans up."
+
+def _on_sigterm(signum, frame): raise _Terminated()
+
+def _so_far(a) -> str:
+    "What an interrupted or failed `fexpr edit` had written ('' when nothing)."
+    done = getattr(a, 'done', None)
+    if a.command != 'edit' or not done or not done['files']: return ''
+    return (f" ({done['files']} images for {done['edited']} inputs were written to {a.out} before it; "
+            'rerun with --skip-existing to resume)')
+
+def _message(e:Exception) -> str:
+    "The line an error gets: fexpr's own and the OS's as they are; others flagged as unexpected."
+    if isinstance(e, (FexprError, ValueError, OSError)): return str(e)
+    if isinstance(e, ImportError):
+        return f"{str(e).strip()} (a package fexpr needs is missing: reinstall it, pip install -e . -c constraints.txt)"
+    return f'{_one_line(e)} (unexpected; rerun with FEXPR_DEBUG=1 for the traceback)'
+
+def _run(a) -> int:
+    if a.command == 'edit': return _cmd_edit(a)
+    if a.command == 'methods': return _cmd_methods(a)
+    demo(a.out, a.method)
+    return 0
+
 def main(argv:list|None=None) -> int:
-    "The `fexpr` console script."
+    "The `fexpr` console script: exit 0, 1 (error), 2 (usage; failed inputs with --keep-going), 130/143 (stopped)."
     a = _parser().parse_args(argv)
-    try:
-        if a.command == 'edit': return _cmd_edit(a)
-        if a.command == 'methods': return _cmd_methods(a)
-        demo(a.out, a.method); return 0
-    except (FexprError, ValueError, FileNotFoundError, OSError) as e:
-        print(f'fexpr: error: {e}', file=sys.stderr)
+    a.done = Counter()
+    here = threading.current_thread() is threading.main_thread()
+    old = signal.signal(signal.SIGTERM, _on_sigterm) if here else None
+    try: return _run(a)
+    except BrokenPipeError:  # `fexpr methods | head`: the reader has gone
+        with contextlib.suppress(OSError, ValueError): os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except KeyboardInterrupt as e:
+        term = isinstance(e, _Terminated)
+        print(f"fexpr: interrupted ({'SIGTERM' if term else 'SIGINT'}){_so_far(a)}; no file was left half-written",
+              file=sys.stderr)
+        return 143 if term else 130
+    except Exception as e:
+        print(f'fexpr: error: {_message(e)}{_so_far(a)}', file=sys.stderr)
+        if os.environ.get('FEXPR_DEBUG', '') not in ('', '0'): raise
+        return 1
+    finally:
+        if here: signal.signal(signal.SIGTERM, signal.SIG_DFL if old is None else old)
+
+if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())  # `python -m fexpr.cli` (not in a notebook)

@@ -4,8 +4,8 @@
 
 # %% ../nbs/12_edit.ipynb #3bffb1d4
 from __future__ import annotations
-import functools, math, os
-from dataclasses import dataclass
+import contextlib, functools, glob, math, os, shutil, signal, tempfile, threading
+from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 import torch
@@ -13,21 +13,21 @@ from PIL import Image
 import fexpr
 from fastcore.basics import patch
 from .core import *
-from .core import _atomic_write
 from .images import read_image
 from .faces import (EMOTIONS, CKPLUS_CLASSES, CELEBA_ATTRS, parse_emotions, parse_attrs, attr_edits, attr_targets,
                          _attr_rows, _edit_name)
 from .photo import crop_faces, align_face, paste_back, FaceCrop, NoFaceError, landmarks68, expression_mask
 from .ddpm import DDPM, edit_invert, edit_sdedit, edit_resample, edit_friendly, shift_code
-from .vae import ConvVAE, EmotionCNN, AttributeCNN, predict_attributes
-from .fvae import FVAE, fvae_edit, expression_direction, edit_highres, _label_tensor
+from .vae import ConvVAE, EmotionCNN, AttributeCNN, predict_attributes, check_images, _evaluating
+from .fvae import FVAE, expression_direction, warp, flow_upsample, _label_tensor
 
 # %% auto #0
 __all__ = ['MODELS', 'PROCEDURES', 'DEFAULT_STRENGTH', 'DEFAULT_METHOD', 'DEFAULT_GUIDANCE', 'FRIENDLY_GUIDANCE',
            'INVERT_GUIDANCE', 'SHIFT_GUIDANCE', 'METHOD_GUIDANCE', 'METHOD_SETTINGS', 'CLASSIFIER', 'ATTR_CLASSIFIER',
-           'DEFAULT_ATTR_METHOD', 'ModelSpec', 'UnknownMethodError', 'default_guidance', 'default_settings',
-           'method_names', 'parse_method', 'checkpoint_dir', 'Editor', 'tiny_checkpoints', 'EditResult', 'edit',
-           'save_results', 'AttrEditResult', 'edit_attributes', 'show_edits']
+           'DEFAULT_ATTR_METHOD', 'IMAGE_SUFFIXES', 'ModelSpec', 'UnknownMethodError', 'default_guidance',
+           'default_settings', 'method_names', 'parse_method', 'checkpoint_dir', 'Editor', 'tiny_checkpoints',
+           'NonFiniteOutputError', 'EditResult', 'write_files', 'save_results', 'BatchItem', 'edit_stream', 'edit',
+           'image_files', 'AttrEditResult', 'edit_attributes_stream', 'edit_attributes', 'show_edits']
 
 # %% ../nbs/12_edit.ipynb #95364bc0
 @dataclass(frozen=True)
@@ -295,6 +295,64 @@ def _check_settings(strength:float, steps:int, guidance:float, procedure:str, et
     if not (isinstance(guidance, (int, float)) and math.isfinite(guidance)):
         raise ValueError(f'guidance must be a finite number, got {guidance!r}')
 
+def _check_local(local:bool, spec:ModelSpec, method:str):
+    "Refuse local edits for the flow VAE, which only moves the face's pixels anyway."
+    if local and spec.family == 'fvae':
+        raise ValueError(f'local edits are for the diffusion methods; {method} already moves only pixels of the '
+                         'face (its flow): leave local off')
+
+# %% ../nbs/12_edit.ipynb #ba7b7238
+class NonFiniteOutputError(FexprError, RuntimeError):
+    "A model produced NaN or Inf values: its weights are damaged."
+
+def _check_finite(x:torch.Tensor, # a model's output
+                  ed:Editor, # the editor it belongs to
+                  path:Path|None=None, # the checkpoint of the model; None: the editor's (DDPM or FVAE)
+                  what:str|None=None, # the model's name in the message; None: the method's model
+                  make:str|None=None, # how to rebuild it; None: the method's
+                 ) -> torch.Tensor: # `x`, when every value is finite
+    "Stop an edit whose model output has NaN/Inf values (damaged weights would otherwise give black images)."
+    if bool(torch.isfinite(x).all()): return x
+    raise NonFiniteOutputError(
+        f'the model {what or ed.spec.name} produced NaN/Inf values: its checkpoint {path or ed.path} may be damaged; '
+        f'restore it (git checkout -- checkpoints/) or retrain it ({make or ed.spec.make})')
+
+def _generators(seed, # an int: one generator shared by the crops in turn; a list: one seed per crop
+                n:int) -> list[torch.Generator]:
+    "A CPU generator for each of n crops."
+    if isinstance(seed, (list, tuple)):
+        if len(seed) != n: raise ValueError(f'seed gives {len(seed)} seeds for {n} crops')
+        return [torch.Generator().manual_seed(int(s)) for s in seed]
+    return [torch.Generator().manual_seed(seed)] * n
+
+def _predict_emotions(ed:Editor, x0:torch.Tensor) -> torch.Tensor:
+    "The classifier's emotion (B,) for faces (B,C,S,S) in [-1,1] (`EmotionCNN.predict`, its outputs checked)."
+    cls, view = ed.classifier, _fer_view(x0)
+    check_images(view, cls.img_channels, cls.img_size, 'EmotionCNN', check_range=True)
+    with _evaluating(cls): logits = cls(view)
+    return _check_finite(logits, ed, ed.folder / CLASSIFIER, 'the emotion classifier', 'make 10_train_cnn').argmax(1)
+
+def _encode(ed:Editor, x0:torch.Tensor) -> torch.Tensor|None:
+    "The semantic codes (B,D) of faces in [-1,1] for the DDPM's condition (None without an encoder), checked."
+    if ed.encoder is None: return None
+    with torch.no_grad(): codes = ed.encoder.semantic_code(x0).float()
+    return _check_finite(codes, ed, ed.folder / ed.spec.encoder, f'the encoder of {ed.spec.name}',
+                         'make 10_train_cnn / make 11_train_vae')
+
+def _fvae_crops(ed:Editor, x0:torch.Tensor, src:torch.Tensor, target:torch.Tensor, strength:float) -> torch.Tensor:
+    "Algorithm 1 (as `fexpr.fvae.fvae_edit`) on each face (B,C,S,S) for every target: (B,T,C,S,S) uint8, checked."
+    out = []
+    for i in range(len(x0)):
+        x = x0[i:i + 1].expand(len(target), -1, -1, -1)
+        with _evaluating(ed.fvae):
+            z = ed.fvae.source_code(x)
+            z = _check_finite(z + strength * expression_direction(ed.code_means, src[i:i + 1].expand(len(target)),
+                                                                  target).to(z).expand_as(z), ed)
+            r = ed.fvae.render(z, x)
+        _check_finite(r['flow'], ed)  # a NaN flow warps to finite values: check it, not the image
+        out.append(r['out'])
+    return to_uint8(torch.stack(out)).cpu()
+
 # %% ../nbs/12_edit.ipynb #de254485
 @patch
 def edit_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-sized face crops
@@ -307,12 +365,14 @@ def edit_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-sized fa
                code_shift:float|None=None, # procedure 'shift': step along the mean-code direction; None: the method's
                eta:float=0.0, # DDIM decoding noise (0: deterministic; 1 with sdedit at strength 1: the report's
                               # procedure with respaced DDPM-like steps)
-               seed:int=0, # noise seed: the same seed gives the same edit
+               seed:int|list=0, # noise seed: the same seed gives the same edit; a list: a seed per crop, each crop
+                                # drawing its own noise (its edit then does not depend on the rest of the batch)
                guidance_rescale:float=0., # invert / shift: phi of guidance rescaling (`fexpr.ddpm.rescale_guidance`)
                guidance_interval:tuple=(0., 1.), # invert / shift: guide only while t/T is in [lo, hi]
-               local:bool|None=None, # change only the expressive regions (`fexpr.photo.expression_mask`); None: the method's
+               local:bool|None=None, # change only the expressive regions (`fexpr.photo.expression_mask`);
+                                     # None: the method's
               ) -> tuple: # ((B,T,C,S,S) uint8 edits, (B,) int64 source emotions)
-    "Edit model-sized crops to every target emotion."
+    "Edit model-sized crops to every target emotion; a model output with NaN/Inf values stops the edit."
     _check_kind(self.method, attrs=False)
     names, strength = parse_emotions(to), DEFAULT_STRENGTH[self.procedure] if strength is None else strength
     guidance = self.guidance if guidance is None else guidance
@@ -323,25 +383,20 @@ def edit_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-sized fa
             if v != {'guidance_rescale': 0., 'guidance_interval': (0., 1.)}[k]}
     _check_settings(strength, steps, guidance, self.procedure, eta, code_guidance, code_shift, rule)
     _check_crops(self, crops)
-    if local and self.fvae is not None:
-        raise ValueError(f'local edits are for the diffusion methods; {self.method} already moves only pixels of the '
-                         'face (its flow): leave local off')
+    _check_local(local, self.spec, self.method)
     x0 = to_float(crops).to(self.device)
-    if source is None: src = self.classifier.predict(_fer_view(x0))
+    if source is None: src = _predict_emotions(self, x0)
     else: src = _label_tensor(list(source) if isinstance(source, np.ndarray) else source, EMOTIONS).to(self.device)
     src = src.expand(len(x0)) if len(src) == 1 else src
     if len(src) != len(x0): raise ValueError(f'source gives {len(src)} emotions for {len(x0)} crops')
-    target = torch.tensor([EMOTIONS.index(n) for n in names], device=self.device)
-    g = torch.Generator().manual_seed(seed)
+    target, gens = torch.tensor([EMOTIONS.index(n) for n in names], device=self.device), _generators(seed, len(x0))
     if self.fvae is not None:  # Algorithm 1, one step of `strength` along the direction, for every target at once
-        out = [fvae_edit(self.fvae, self.code_means, crops[i:i + 1].expand(len(target), -1, -1, -1),
-                         src[i:i + 1].expand(len(target)), target, strength) for i in range(len(crops))]
-        return torch.stack(out), src.cpu()
-    codes = self.encoder.semantic_code(x0).float() if self.encoder is not None else None
+        return _fvae_crops(self, x0, src, target, strength), src.cpu()
+    codes = _encode(self, x0)
     with torch.no_grad():
         out = [_procedure(self, x0[i:i + 1], target, src[i:i + 1], None if codes is None else codes[i:i + 1], strength,
-                          steps, guidance, code_guidance, code_shift, eta, g, rule) for i in range(len(x0))]
-    out = torch.stack(out)
+                          steps, guidance, code_guidance, code_shift, eta, gens[i], rule) for i in range(len(x0))]
+    out = _check_finite(torch.stack(out), self)
     if local:  # the source's own pixels outside the brows, eyes, nose base and mouth
         m = expression_mask(landmarks68(crops.cpu()), self.size).to(out)[:, None]  # (B,1,1,S,S)
         out = m * out + (1 - m) * x0[:, None]
@@ -395,6 +450,286 @@ def _prepare(src, i:int, size:int, channels:int, template:str='fer') -> tuple:
     return name, 'photo', face.image, face, rgb
 
 # %% ../nbs/12_edit.ipynb #117f71f2
+def _tile(c:torch.Tensor) -> np.ndarray:
+    "A (C,S,S) uint8 crop as an (S,S) or (S,S,3) array."
+    return c[0].numpy() if c.shape[0] == 1 else c.permute(1, 2, 0).numpy()
+
+def _fvae_photo(ed:Editor, photo:np.ndarray, face:FaceCrop, crop:torch.Tensor, src:torch.Tensor, names:list,
+                strength:float) -> dict:
+    "Flow-domain paste-back: the crop's flow, upsampled and applied to a full-resolution crop of the face."
+    scale = float(np.sqrt(abs(np.linalg.det(face.matrix[:, :2]))))  # photo pixels per crop pixel
+    side = int(np.clip(round(ed.size * scale), ed.size, 512))
+    hr = align_face(photo, face.box, size=side, channels=3, template=ed.spec.template)
+    x, target = to_float(crop[None]).to(ed.device), torch.tensor([EMOTIONS.index(n) for n in names])
+    with _evaluating(ed.fvae):  # `fexpr.fvae.edit_highres`, with the code and the flow checked
+        direction = expression_direction(ed.code_means, src[:1].expand(len(target)), target).to(x)
+        z = _check_finite(ed.fvae.source_code(x) + strength * direction, ed)
+        hr_x = to_float(hr.image[None]).to(ed.device).expand(len(target), -1, -1, -1)
+        flow = _check_finite(ed.fvae.decode(z, x.expand(len(target), -1, -1, -1)), ed)
+        out = to_uint8(warp(hr_x, flow_upsample(flow, hr_x.shape[-2:]))).cpu()
+    return {n: paste_back(photo, o, hr, mode='replace') for n, o in zip(names, out)}
+
+# %% ../nbs/12_edit.ipynb #42279d25
+@contextlib.contextmanager
+def _signals_deferred():
+    "Hold SIGINT and SIGTERM back until the block is done, then deliver them (a no-op off the main thread)."
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    got, sigs = [], [s for s in (signal.SIGINT, getattr(signal, 'SIGTERM', None)) if s is not None]
+    old = {s: signal.signal(s, lambda n, frame: got.append(n)) for s in sigs}
+    try: yield
+    finally:
+        for s, h in old.items(): signal.signal(s, signal.SIG_DFL if h is None else h)
+        for n in dict.fromkeys(got): signal.raise_signal(n)
+
+def _temp_beside(path:Path, tag:str='') -> str:
+    "A new empty hidden file in `path`'s folder: `.<name>.<random><tag>.tmp`."
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix=f'{tag}.tmp')
+    os.close(fd)
+    return tmp
+
+def _backup(path:Path) -> str:
+    "A backup of an existing file beside it: a hard link where the file system allows one, else a copy."
+    bak = _temp_beside(path, '.bak')
+    try:
+        os.unlink(bak)
+        os.link(path, bak)
+    except OSError: shutil.copyfile(path, bak)
+    return bak
+
+def _make_dirs(folder:Path) -> list[Path]:
+    "Create `folder` and its missing parents; returns the ones created, outermost first."
+    made = [d for d in (folder, *folder.parents) if not d.exists()][::-1]
+    folder.mkdir(parents=True, exist_ok=True)
+    return made
+
+# %% ../nbs/12_edit.ipynb #a58edc65
+def _move_into_place(tmps:dict):
+    "Move each temporary onto its path ({path: tmp}); if one move fails, put back what the others replaced."
+    done, baks = [], []
+    try:
+        for p, tmp in tmps.items():
+            bak = _backup(p) if p.is_file() else None
+            if bak: baks.append(bak)
+            os.replace(tmp, p)
+            done.append((p, bak))
+    except BaseException:
+        for p, bak in reversed(done):
+            try:
+                if bak: os.replace(bak, p)
+                else: p.unlink(missing_ok=True)
+            except OSError:
+                if bak: baks.remove(bak)  # it could not go back: keep it, the only copy of the earlier file
+        raise
+    finally:
+        for b in baks:
+            if os.path.exists(b): os.remove(b)
+
+def write_files(files:dict, # {path: write}: `write(tmp)` writes the file's content to the path `tmp` it is given
+               ) -> list[Path]: # the paths written, in order
+    "Write several files all or nothing: temporaries first, moved into place once all are written (see above)."
+    files = {Path(p): w for p, w in files.items()}
+    for p in files:
+        if p.exists() and not p.is_file():
+            raise FexprError(f'{p} is in the way: it exists and is not a file (a folder?); '
+                             'move it away or write elsewhere')
+    umask = os.umask(0)
+    os.umask(umask)
+    tmps, made = {}, []
+    try:
+        for p, write in files.items():
+            with _signals_deferred():
+                made += _make_dirs(p.parent)
+                tmps[p] = _temp_beside(p)
+            write(tmps[p])
+            os.chmod(tmps[p], 0o666 & ~umask)  # mkstemp's files are private (0600): the usual permissions instead
+        with _signals_deferred(): _move_into_place(tmps)
+    except BaseException:
+        with _signals_deferred():
+            for t in tmps.values():
+                if os.path.exists(t): os.remove(t)
+            for d in reversed(made):
+                with contextlib.suppress(OSError): d.rmdir()  # only if still empty
+        raise
+    return list(files)
+
+# %% ../nbs/12_edit.ipynb #e78186ae
+def save_results(results:list, # EditResults / AttrEditResults
+                 out:str|Path, # folder; created if missing
+                ) -> list[Path]: # the files written
+    "Write each result's images as <out>/<name>_<emotion>.png (attributes: <name>_<Attr>=<value>.png), all or nothing."
+    files = {}
+    for r in results:
+        for key, img in r.images.items():
+            p = Path(out) / f'{r.name}_{key}.png'
+            if p in files: raise ValueError(f'two results would both be written to {p}: give them different names')
+            files[p] = lambda tmp, img=img: Image.fromarray(img).save(tmp, format='PNG')
+    return write_files(files)
+
+# %% ../nbs/12_edit.ipynb #1dec9b9d
+def _check_out(out:str|Path) -> Path:
+    "The output folder, refused before any model is loaded when it is a file or cannot be written into."
+    out = Path(out).expanduser()
+    have = next(d for d in (out, *out.parents) if d.exists())
+    if not have.is_dir():
+        where = 'is a file, not a folder' if have == out else f'cannot be created: {have} is a file'
+        raise FexprError(f'the output folder {out} {where}; pick a folder (it is created if missing)')
+    try:
+        with tempfile.TemporaryFile(dir=have): pass
+    except OSError as e:
+        raise FexprError(f'cannot write into {have} ({e.strerror}): pick an output folder you can write to') from None
+    return out
+
+def _check_names(inputs:list, names:list, outs:list):
+    "Refuse inputs whose outputs would overwrite each other's, and outputs that a folder is in the way of."
+    seen = {}
+    for x, n in zip(inputs, names): seen.setdefault(n, []).append(x)
+    dup = {n: xs for n, xs in seen.items() if len(xs) > 1}
+    if dup:
+        where = lambda x: str(x) if isinstance(x, (str, os.PathLike)) else 'an in-memory image'
+        shown = '; '.join(' and '.join(map(where, xs[:2])) for xs in list(dup.values())[:3])
+        raise ValueError(f'inputs share file names {sorted(dup)[:10]}: their outputs would overwrite each other '
+                         f'({shown}); rename them, or edit them into different output folders')
+    for p in (p for ps in outs for p in ps):
+        if p.exists() and not p.is_file():
+            raise FexprError(f'{p} is in the way: it exists and is not a file (a folder?); '
+                             'move it away or write elsewhere')
+
+def _one_line(e:BaseException) -> str:
+    "An error as one line: the first line of its message, after its type unless fexpr raised it on purpose."
+    msg = (str(e).strip().splitlines() or [''])[0]
+    return msg if msg and isinstance(e, (FexprError, OSError)) else f'{type(e).__name__}: {msg}'.rstrip(': ')
+
+# %% ../nbs/12_edit.ipynb #bf12fc32
+def _edit_settings(method, strength, steps, guidance, seed, code_guidance, code_shift, local, guidance_rescale) -> dict:
+    "The settings `edit` passes to `Editor.edit_crops`: the method's defaults filled in, checked before a model loads."
+    spec, proc = parse_method(method)
+    name = f'{spec.name}:{proc}'
+    d = default_settings(name)
+    s = dict(strength=DEFAULT_STRENGTH[proc] if strength is None else strength, steps=steps,
+             guidance=default_guidance(name) if guidance is None else guidance, code_guidance=code_guidance, seed=seed,
+             guidance_rescale=guidance_rescale, code_shift=d['code_shift'] if code_shift is None else code_shift,
+             local=d['local'] if local is None else local)
+    rule = {'guidance_rescale': guidance_rescale} if guidance_rescale != 0 else None
+    _check_settings(s['strength'], steps, s['guidance'], proc, 0., code_guidance, s['code_shift'], rule)
+    _check_local(s['local'], spec, name)
+    return s
+
+def _emotion_sources(source, n:int) -> list:
+    "The source emotion of each of n inputs (None: predicted); names are checked before any model loads."
+    sources = [None] * n if source is None else [source] * n if isinstance(source, (str, int)) else list(source)
+    if len(sources) != n: raise ValueError(f'source gives {len(sources)} emotions for {n} inputs')
+    for s in {s for s in sources if isinstance(s, (str, int))}: _label_tensor(s, EMOTIONS)
+    return sources
+
+def _result(ed:Editor, prepared:tuple, names:list, edits:torch.Tensor, src:torch.Tensor, predicted:bool,
+            settings:dict) -> EditResult:
+    "One input's EditResult from its edited crops (T,C,S,S) and source emotion; photos get the edits pasted back."
+    name, kind, crop, face, photo = prepared
+    crops = dict(zip(names, edits))
+    if kind == 'crop': imgs = {n: _tile(c) for n, c in crops.items()}
+    elif ed.fvae is not None: imgs = _fvae_photo(ed, photo, face, crop, src[None], names, settings['strength'])
+    else: imgs = {n: paste_back(photo, c, face, mode='delta') for n, c in crops.items()}
+    return EditResult(name, kind, EMOTIONS[int(src)], predicted, imgs, crop, crops, face, photo, ed.method, settings)
+
+def _edit_chunk(ed:Editor, prepared:list, sources:list, names:list, settings:dict) -> list[EditResult]:
+    "Edit prepared inputs in one batched `Editor.edit_crops` call (one per group of predicted and given sources)."
+    kw = {k: v for k, v in settings.items() if k != 'seed'}
+    edits, srcs = [None] * len(prepared), [None] * len(prepared)
+    for group in ([j for j, s in enumerate(sources) if s is None], [j for j, s in enumerate(sources) if s is not None]):
+        if not group: continue
+        given = None if sources[group[0]] is None else [sources[j] for j in group]
+        e, s = ed.edit_crops(torch.stack([prepared[j][2] for j in group]), names, given,
+                             seed=[settings['seed']] * len(group), **kw)
+        for k, j in enumerate(group): edits[j], srcs[j] = e[k], s[k]
+    return [_result(ed, p, names, e, s, src is None, settings) for p, e, s, src in zip(prepared, edits, srcs, sources)]
+
+# %% ../nbs/12_edit.ipynb #7f2429ae
+@dataclass(repr=False)
+class BatchItem:
+    "One input of a streamed edit: its result, or why it was skipped or failed."
+    input:object # the input as given (a path, or an in-memory image)
+    name:str # its file stem ('image<i>' in memory): outputs are <out>/<name>_<key>.png
+    status:str # 'edited', 'skipped' (its outputs were all in `out` already) or 'failed' (with keep_going)
+    result:object=None # its EditResult / AttrEditResult ('edited')
+    files:list=field(default_factory=list) # its output files: written ('edited') or found ('skipped')
+    error:str|None=None # why it failed, in one line ('failed')
+    def __repr__(self):
+        why = f': {self.error}' if self.error else ''
+        return f'BatchItem({self.name!r}, {self.status}{why}, {len(self.files)} files)'
+
+def _as_inputs(images) -> list:
+    "A list of inputs: `images` itself when it is a list, tuple or other iterable of them, else [images]."
+    one = isinstance(images, (str, os.PathLike, np.ndarray, torch.Tensor, Image.Image))
+    return [images] if one else list(images)
+
+def _prepare_chunk(ed:Editor, inputs:list, names:list, idx:list, keep_going:bool) -> tuple:
+    "({i: prepared input}, {i: failed BatchItem}) for the inputs idx of a chunk; without keep_going, errors stop it."
+    prepared, failed = {}, {}
+    for i in idx:
+        try: prepared[i] = _prepare(inputs[i], i, ed.size, ed.channels, ed.spec.template)
+        except Exception as e:
+            if not keep_going: raise
+            failed[i] = BatchItem(inputs[i], names[i], 'failed', error=_one_line(e))
+    return prepared, failed
+
+def _stream(inputs:list, keys:list, out, chunk:int, skip_existing:bool, keep_going:bool,
+            load, # () -> Editor, called once, after every check
+            work, # (editor, prepared inputs, their indices) -> results
+           ):
+    "The chunked loop of `edit_stream` and `edit_attributes_stream`: the checks at once, the work as it is iterated."
+    names = [_name(x, i) for i, x in enumerate(inputs)]
+    outs = [[Path(out) / f'{n}_{k}.png' for k in keys] if out is not None else [] for n in names]
+    if not (isinstance(chunk, int) and chunk >= 1): raise ValueError(f'chunk must be an integer >= 1, got {chunk!r}')
+    if out is not None: _check_out(out); _check_names(inputs, names, outs)
+    done = [skip_existing and out is not None and all(p.is_file() for p in ps) for ps in outs]
+    return _chunks(inputs, names, outs, done, chunk, keep_going, load, work, out)
+
+def _chunks(inputs:list, names:list, outs:list, done:list, chunk:int, keep_going:bool, load, work, out):
+    "Read, edit and write the inputs a chunk at a time, yielding a `BatchItem` per input (see `_stream`)."
+    ed = None if all(done) else load()
+    for start in range(0, len(inputs), chunk):  # one chunk in memory at a time
+        idx = list(range(start, min(start + chunk, len(inputs))))
+        yield from _chunk(ed, idx, inputs, names, outs, done, keep_going, work, out)
+
+def _chunk(ed:Editor, idx:list, inputs:list, names:list, outs:list, done:list, keep_going:bool, work, out) -> list:
+    "The `BatchItem`s of one chunk (inputs idx), once its edits are written."
+    prepared, items = _prepare_chunk(ed, inputs, names, [i for i in idx if not done[i]], keep_going)
+    items.update({i: BatchItem(inputs[i], names[i], 'skipped', files=outs[i]) for i in idx if done[i]})
+    if prepared:
+        results = work(ed, list(prepared.values()), list(prepared))
+        if out is not None: save_results(results, out)
+        items.update({i: BatchItem(inputs[i], names[i], 'edited', r, outs[i]) for i, r in zip(prepared, results)})
+    return [items[i] for i in idx]
+
+# %% ../nbs/12_edit.ipynb #e9106cb7
+def edit_stream(images, # paths (or in-memory images); see `image_files` for folders and glob patterns
+                to='all', # target emotions: 'happy', 'happy,sad', 'all', ... (see `parse_emotions`)
+                method:str|None=None, # '<model>[:<procedure>]' (see `method_names()`); None: DEFAULT_METHOD
+                source=None, # the inputs' emotions (one, or one per input); None: predicted by the classifier
+                strength:float|None=None, steps:int=10, guidance:float|None=None, seed:int=0, # see `Editor.edit_crops`
+                code_guidance:float=1.0, code_shift:float|None=None, # None: the method's (`default_settings`)
+                local:bool|None=None, guidance_rescale:float=0., # invert / shift: see `Editor.edit_crops`
+                checkpoint:str|Path|None=None, # a DDPM checkpoint replacing the method's shipped one
+                checkpoint_dir:str|Path|None=None, # the folder of shipped checkpoints
+                device:str|torch.device|None=None,
+                out:str|Path|None=None, # when given, each chunk's outputs go to <out>/<name>_<emotion>.png
+                chunk:int=16, # inputs read, edited (in one batched `Editor.edit_crops` call) and written at a time
+                skip_existing:bool=False, # skip an input whose outputs are all in `out` already (resumes a stopped run)
+                keep_going:bool=False, # report an input that cannot be read or has no face ('failed') and go on
+               ): # an iterator: a `BatchItem` per input, in order, once its chunk is written
+    "Edit many faces or photos a chunk at a time, in bounded memory, writing each chunk's outputs as it goes."
+    # everything below runs at the call, before any model loads; the returned iterator does the work
+    inputs, names = _as_inputs(images), parse_emotions(to)
+    _check_kind(method, attrs=False)
+    settings = _edit_settings(method, strength, steps, guidance, seed, code_guidance, code_shift, local,
+                              guidance_rescale)
+    sources = _emotion_sources(source, len(inputs))
+    load = lambda: Editor(method, checkpoint, checkpoint_dir, device)
+    work = lambda ed, prepared, idx: _edit_chunk(ed, prepared, [sources[i] for i in idx], names, settings)
+    return _stream(inputs, names, out, chunk, skip_existing, keep_going, load, work)
+
 def edit(images, # a path, PIL image, array or tensor, or a list of them
          to='all', # target emotions: 'happy', 'happy,sad', 'all', ... (see `parse_emotions`)
          method:str|None=None, # '<model>[:<procedure>]' (see `method_names()`); None: DEFAULT_METHOD
@@ -409,74 +744,33 @@ def edit(images, # a path, PIL image, array or tensor, or a list of them
         ) -> EditResult|list: # one result per input (a single input: its result)
     "Edit the expression of faces or photos, keeping the person."
     single = not isinstance(images, (list, tuple))
-    inputs, names = [images] if single else list(images), parse_emotions(to)
-    _check_kind(method, attrs=False)
-    ed = Editor(method, checkpoint, checkpoint_dir, device)
-    prepared = [_prepare(src, i, ed.size, ed.channels, ed.spec.template) for i, src in enumerate(inputs)]
-    _check_stems(prepared, out)
-    sources = ([None] * len(inputs) if source is None else [source] * len(inputs) if isinstance(source, (str, int))
-               else list(source))
-    if len(sources) != len(inputs): raise ValueError(f'source gives {len(sources)} emotions for {len(inputs)} inputs')
-    settings = dict(strength=DEFAULT_STRENGTH[ed.procedure] if strength is None else strength, steps=steps,
-                    guidance=ed.guidance if guidance is None else guidance, code_guidance=code_guidance,
-                    seed=seed, guidance_rescale=guidance_rescale,
-                    **{k: v if v is not None else default_settings(ed.method)[k]
-                       for k, v in (('code_shift', code_shift), ('local', local))})
-    results = [_edit_one(ed, p, names, s, settings) for p, s in zip(prepared, sources)]
-    if out is not None: save_results(results, out)
+    inputs = [images] if single else list(images)
+    items = edit_stream(inputs, to, method, source, strength, steps, guidance, seed, code_guidance, code_shift, local,
+                        guidance_rescale, checkpoint, checkpoint_dir, device, out, chunk=max(1, len(inputs)))
+    results = [it.result for it in items]
     return results[0] if single else results
 
-def _check_stems(prepared:list, out):
-    "Refuse inputs whose outputs would overwrite each other's."
-    stems = [p[0] for p in prepared]
-    if len(set(stems)) < len(stems) and out is not None:
-        dup = sorted({s for s in stems if stems.count(s) > 1})
-        raise ValueError(f'inputs share file names {dup}: their outputs would overwrite each other')
+# %% ../nbs/12_edit.ipynb #8f8c0362
+IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.gif', '.tif', '.tiff', '.webp')
 
-def _tile(c:torch.Tensor) -> np.ndarray:
-    "A (C,S,S) uint8 crop as an (S,S) or (S,S,3) array."
-    return c[0].numpy() if c.shape[0] == 1 else c.permute(1, 2, 0).numpy()
+def _is_image(p:Path) -> bool: return p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith('.')
 
-def _fvae_photo(ed:Editor, photo:np.ndarray, face:FaceCrop, crop:torch.Tensor, src:torch.Tensor, names:list,
-                strength:float) -> dict:
-    "Flow-domain paste-back: the crop's flow, upsampled and applied to a full-resolution crop of the face."
-    scale = float(np.sqrt(abs(np.linalg.det(face.matrix[:, :2]))))  # photo pixels per crop pixel
-    side = int(np.clip(round(ed.size * scale), ed.size, 512))
-    hr = align_face(photo, face.box, size=side, channels=3, template=ed.spec.template)
-    x, target = to_float(crop[None]).to(ed.device), torch.tensor([EMOTIONS.index(n) for n in names])
-    with torch.no_grad():
-        direction = expression_direction(ed.code_means, src[:1].expand(len(target)), target).to(x)
-        z = ed.fvae.source_code(x) + strength * direction
-        hr_x = to_float(hr.image[None]).to(ed.device).expand(len(target), -1, -1, -1)
-        out = to_uint8(edit_highres(ed.fvae, hr_x, z, source=x.expand(len(target), -1, -1, -1))).cpu()
-    return {n: paste_back(photo, o, hr, mode='replace') for n, o in zip(names, out)}
-
-def _edit_one(ed:Editor, prepared:tuple, names:list, source, settings:dict) -> EditResult:
-    "Edit one prepared input to every target; paste photos back."
-    name, kind, crop, face, photo = prepared
-    edits, src = ed.edit_crops(crop[None], names, source, **settings)
-    crops = dict(zip(names, edits[0]))
-    if kind == 'crop': imgs = {n: _tile(c) for n, c in crops.items()}
-    elif ed.fvae is not None: imgs = _fvae_photo(ed, photo, face, crop, src, names, settings['strength'])
-    else: imgs = {n: paste_back(photo, c, face, mode='delta') for n, c in crops.items()}
-    return EditResult(name, kind, EMOTIONS[int(src[0])], source is None, imgs, crop, crops, face, photo, ed.method,
-                      settings)
-
-# %% ../nbs/12_edit.ipynb #e78186ae
-def save_results(results:list, # EditResults
-                 out:str|Path, # folder; created if missing
-                ) -> list[Path]: # the files written
-    "Write each result's images as <out>/<name>_<emotion>.png."
-    out, written = Path(out), []
-    try:
-        for r in results:
-            for emo, img in r.images.items():
-                p = out / f'{r.name}_{emo}.png'
-                written.append(_atomic_write(p, lambda tmp, img=img: Image.fromarray(img).save(tmp, format='PNG')))
-    except BaseException:
-        for p in written: p.unlink(missing_ok=True)
-        raise
-    return written
+def image_files(items, # paths of image files or folders, or glob patterns ('photos/*.jpg', 'shoots/**/*.png')
+               ) -> list[Path]: # in the order given; a folder's or a pattern's images sorted by name
+    "The image files that paths, folders (their images, not their subfolders') and glob patterns name."
+    files = []
+    for item in [items] if isinstance(items, (str, os.PathLike)) else items:
+        p = Path(item).expanduser()
+        if p.is_dir():
+            found = sorted(f for f in p.iterdir() if _is_image(f))
+            if not found: raise FileNotFoundError(f"no image files ({' '.join(IMAGE_SUFFIXES)}) in the folder '{p}'")
+        elif p.exists(): found = [p]
+        elif any(c in str(item) for c in '*?['):
+            found = sorted(f for f in map(Path, glob.glob(str(p), recursive=True)) if _is_image(f))
+            if not found: raise FileNotFoundError(f"no image files match '{item}'")
+        else: raise FileNotFoundError(f"No such image file or folder: '{p}'")
+        files += found
+    return files
 
 # %% ../nbs/12_edit.ipynb #de510b94
 @patch
@@ -489,7 +783,9 @@ def source_attrs(self:Editor, x0:torch.Tensor, # (B,C,S,S) faces in [-1,1]
         src = src.expand(len(x0), -1) if len(src) == 1 else src
         if len(src) != len(x0): raise ValueError(f'source gives {len(src)} attribute vectors for {len(x0)} faces')
         return src.clone()
-    pred = predict_attributes(self.attr_classifier, x0)
+    p = predict_attributes(self.attr_classifier, x0, proba=True)
+    pred = (_check_finite(p, self, self.folder / ATTR_CLASSIFIER, 'the attribute classifier', 'make 40_train_celeba')
+            > 0.5).to(torch.uint8)  # `predict_attributes` at its threshold 0.5, its output checked
     return pred if source is None else attr_targets(pred, [parse_attrs(source)])[:, 0]
 
 def _target_rows(edits, src:torch.Tensor) -> torch.Tensor:
@@ -510,7 +806,7 @@ def edit_attr_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-siz
                     steps:int=10, # DDIM steps (inversion and decoding each); 'resample' runs its t DDPM steps
                     guidance:float|None=None, # guidance towards the target vector; None: the method's
                     eta:float=0.0, # DDIM decoding noise (0: deterministic)
-                    seed:int=0, # noise seed: the same seed gives the same edit
+                    seed:int|list=0, # noise seed: the same seed gives the same edit; a list: one per crop
                    ) -> tuple: # ((B,T,C,S,S) uint8 edits, (B,40) uint8 sources, (B,T,40) uint8 targets)
     "Edit model-sized crops' CelebA attributes: for each edit, the source vector with the edit's attributes set."
     _check_kind(self.method, attrs=True)
@@ -521,11 +817,11 @@ def edit_attr_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-siz
     x0 = to_float(crops).to(self.device)
     src = self.source_attrs(x0, source)
     tgt = _target_rows(edits, src)
-    g = torch.Generator().manual_seed(seed)
+    gens = _generators(seed, len(x0))
     with torch.no_grad():
         out = [_procedure(self, x0[i:i + 1], tgt[i].to(self.device), src[i:i + 1].to(self.device), None, strength,
-                          steps, guidance, 1.0, 1.0, eta, g) for i in range(len(x0))]
-    return to_uint8(torch.stack(out).cpu()), src, tgt
+                          steps, guidance, 1.0, 1.0, eta, gens[i]) for i in range(len(x0))]
+    return to_uint8(_check_finite(torch.stack(out), self).cpu()), src, tgt
 
 # %% ../nbs/12_edit.ipynb #e73162e2
 def _attr_label(v) -> str:
@@ -566,16 +862,51 @@ def _per_input(source, n:int) -> list:
     if len(rows) != n: raise ValueError(f'source_attrs gives {len(rows)} attribute vectors for {n} inputs')
     return list(rows)
 
-def _edit_attrs_one(ed:Editor, prepared:tuple, edits:list, source, settings:dict) -> AttrEditResult:
-    "Edit one prepared input's attributes for every edit; paste photos back."
-    name, kind, crop, face, photo = prepared
-    out, src, tgt = ed.edit_attr_crops(crop[None], edits, source, **settings)
-    keys = [_edit_name(e) for e in edits]
-    crops = dict(zip(keys, out[0]))
-    imgs = ({k: _tile(c) for k, c in crops.items()} if kind == 'crop'
-            else {k: paste_back(photo, c, face, mode='delta') for k, c in crops.items()})
-    return AttrEditResult(name, kind, src[0], source is None or isinstance(source, (str, dict)), imgs, crop, crops,
-                          dict(zip(keys, tgt[0])), face, photo, ed.method, settings)
+def _attr_settings(method:str, strength, steps, guidance, eta, seed) -> dict:
+    "The settings `edit_attributes` passes to `Editor.edit_attr_crops`, checked before any model loads."
+    spec, proc = parse_method(method)
+    s = dict(strength=DEFAULT_STRENGTH[proc] if strength is None else strength, steps=steps,
+             guidance=default_guidance(f'{spec.name}:{proc}') if guidance is None else guidance, eta=eta, seed=seed)
+    _check_settings(s['strength'], steps, s['guidance'], proc, eta, 1.0, 1.0)
+    return s
+
+def _edit_attrs_chunk(ed:Editor, prepared:list, sources:list, edits:list, settings:dict) -> list[AttrEditResult]:
+    "Edit prepared inputs' attributes in one batched `Editor.edit_attr_crops` call; photos get the edits pasted back."
+    shared = sources[0] is None or isinstance(sources[0], (str, dict))  # `_per_input`: then all inputs share it
+    kw = {k: v for k, v in settings.items() if k != 'seed'}
+    out, src, tgt = ed.edit_attr_crops(torch.stack([p[2] for p in prepared]), edits,
+                                       sources[0] if shared else torch.stack(sources),
+                                       seed=[settings['seed']] * len(prepared), **kw)
+    keys, results = [_edit_name(e) for e in edits], []
+    for (name, kind, crop, face, photo), o, s, t in zip(prepared, out, src, tgt):
+        crops = dict(zip(keys, o))
+        imgs = ({k: _tile(c) for k, c in crops.items()} if kind == 'crop'
+                else {k: paste_back(photo, c, face, mode='delta') for k, c in crops.items()})
+        results.append(AttrEditResult(name, kind, s, shared, imgs, crop, crops, dict(zip(keys, t)), face, photo,
+                                      ed.method, settings))
+    return results
+
+# %% ../nbs/12_edit.ipynb #fcc3de50
+def edit_attributes_stream(images, # paths (or in-memory images); see `image_files` for folders and glob patterns
+                           attrs, # 'Smiling=1,Eyeglasses=0' (an edit per attribute), a dict, or a list of dicts
+                           method:str|None=None, # 'ddpm-celeba[:<procedure>]'; None: DEFAULT_ATTR_METHOD
+                           source_attrs=None, # (40,) / (N,40) vectors; None: predicted; 'Male=0' / a dict: corrected
+                           strength:float|None=None, steps:int=10, guidance:float|None=None, seed:int=0,
+                           eta:float=0.0, # see `Editor.edit_attr_crops`
+                           checkpoint:str|Path|None=None, # a DDPM checkpoint (cond 'attrs') replacing the shipped one
+                           checkpoint_dir:str|Path|None=None, # the folder of shipped checkpoints
+                           device:str|torch.device|None=None,
+                           out:str|Path|None=None, # each chunk's outputs: <out>/<name>_<Attr>=<value>.png
+                           chunk:int=16, skip_existing:bool=False, keep_going:bool=False, # as in `edit_stream`
+                          ): # an iterator: a `BatchItem` per input, in order, once its chunk is written
+    "`edit_stream` for CelebA attributes: many faces or photos a chunk at a time, each chunk written as it goes."
+    inputs, edits, method = _as_inputs(images), attr_edits(attrs), method or DEFAULT_ATTR_METHOD
+    _check_kind(method, attrs=True)
+    settings = _attr_settings(method, strength, steps, guidance, eta, seed)
+    sources = _per_input(source_attrs, len(inputs))
+    load = lambda: Editor(method, checkpoint, checkpoint_dir, device)
+    work = lambda ed, prepared, idx: _edit_attrs_chunk(ed, prepared, [sources[i] for i in idx], edits, settings)
+    return _stream(inputs, [_edit_name(e) for e in edits], out, chunk, skip_existing, keep_going, load, work)
 
 def edit_attributes(images, # a path, PIL image, array or tensor, or a list of them
                     attrs, # 'Smiling=1,Eyeglasses=0' (an edit per attribute), a dict, or a list of dicts (an edit each)
@@ -590,16 +921,10 @@ def edit_attributes(images, # a path, PIL image, array or tensor, or a list of t
                    ) -> AttrEditResult|list: # one result per input (a single input: its result)
     "Edit CelebA attributes of faces or photos, keeping the rest of each face's attribute vector and the person."
     single = not isinstance(images, (list, tuple))
-    inputs, edits, method = [images] if single else list(images), attr_edits(attrs), method or DEFAULT_ATTR_METHOD
-    _check_kind(method, attrs=True)
-    sources = _per_input(source_attrs, len(inputs))
-    ed = Editor(method, checkpoint, checkpoint_dir, device)
-    prepared = [_prepare(src, i, ed.size, ed.channels, ed.spec.template) for i, src in enumerate(inputs)]
-    _check_stems(prepared, out)
-    settings = dict(strength=DEFAULT_STRENGTH[ed.procedure] if strength is None else strength, steps=steps,
-                    guidance=ed.guidance if guidance is None else guidance, eta=eta, seed=seed)
-    results = [_edit_attrs_one(ed, p, edits, s, settings) for p, s in zip(prepared, sources)]
-    if out is not None: save_results(results, out)
+    inputs = [images] if single else list(images)
+    items = edit_attributes_stream(inputs, attrs, method, source_attrs, strength, steps, guidance, seed, eta,
+                                   checkpoint, checkpoint_dir, device, out, chunk=max(1, len(inputs)))
+    results = [it.result for it in items]
     return results[0] if single else results
 
 # %% ../nbs/12_edit.ipynb #9fb064de

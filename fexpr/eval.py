@@ -647,7 +647,7 @@ RESULTS_SECTIONS = [  # (title, notebooks that write it, tables, figure name pat
     ('CelebA attribute editing (BU report)', ['40_train_celeba', '41_celeba_figures'],
      ['40_train_celeba_attributes.md', 'celeba_edits.md', 'celeba_real_photos.md'],
      ['40_train_celeba_*.png', 'celeba_*.png']),
-    ('Speed', ['90_bench_ddpm'], ['90_bench_ddpm.md'], []),
+    ('Speed', ['90_bench_ddpm', '91_bench_batch'], ['90_bench_ddpm.md', '91_bench_batch.md'], []),
     ('Demo: the README command', ['demo'], [], ['demo_*.png']),
 ]
 
