@@ -12,6 +12,7 @@ import torch
 from PIL import Image
 import fexpr
 from fastcore.basics import patch
+from fastcore.meta import delegates
 from .core import *
 from .images import read_image
 from .faces import (EMOTIONS, CKPLUS_CLASSES, CELEBA_ATTRS, parse_emotions, parse_attrs, attr_edits, attr_targets,
@@ -730,25 +731,24 @@ def edit_stream(images, # paths (or in-memory images); see `image_files` for fol
     work = lambda ed, prepared, idx: _edit_chunk(ed, prepared, [sources[i] for i in idx], names, settings)
     return _stream(inputs, names, out, chunk, skip_existing, keep_going, load, work)
 
+def _all_at_once(stream, # `edit_stream` or `edit_attributes_stream`
+                 images, *args, **kwargs):
+    "Run `stream` over one input or a list of them as a single chunk: its results (a single input: its result)."
+    single = not isinstance(images, (list, tuple))
+    inputs = [images] if single else list(images)
+    results = [it.result for it in stream(inputs, *args, chunk=max(1, len(inputs)), **kwargs)]
+    return results[0] if single else results
+
+@delegates(edit_stream, but=['chunk', 'skip_existing', 'keep_going'])
 def edit(images, # a path, PIL image, array or tensor, or a list of them
          to='all', # target emotions: 'happy', 'happy,sad', 'all', ... (see `parse_emotions`)
          method:str|None=None, # '<model>[:<procedure>]' (see `method_names()`); None: DEFAULT_METHOD
          source=None, # the inputs' emotions (one, or one per input); None: predicted by the classifier
-         strength:float|None=None, steps:int=10, guidance:float|None=None, seed:int=0, # see `Editor.edit_crops`
-         code_guidance:float=1.0, code_shift:float|None=None, # None: the method's (`default_settings`)
-         local:bool|None=None, guidance_rescale:float=0., # invert / shift: see `Editor.edit_crops`
-         checkpoint:str|Path|None=None, # a DDPM checkpoint replacing the method's shipped one
-         checkpoint_dir:str|Path|None=None, # the folder of shipped checkpoints
-         device:str|torch.device|None=None,
-         out:str|Path|None=None, # when given, write <out>/<name>_<emotion>.png (after every edit succeeded)
+         **kwargs, # strength, steps, guidance, seed, ..., out: as in `edit_stream` (all inputs one chunk: all or nothing)
         ) -> EditResult|list: # one result per input (a single input: its result)
     "Edit the expression of faces or photos, keeping the person."
-    single = not isinstance(images, (list, tuple))
-    inputs = [images] if single else list(images)
-    items = edit_stream(inputs, to, method, source, strength, steps, guidance, seed, code_guidance, code_shift, local,
-                        guidance_rescale, checkpoint, checkpoint_dir, device, out, chunk=max(1, len(inputs)))
-    results = [it.result for it in items]
-    return results[0] if single else results
+    return _all_at_once(edit_stream, images, to, method, source, **kwargs)
+
 
 # %% ../nbs/12_edit.ipynb #8f8c0362
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.gif', '.tif', '.tiff', '.webp')
@@ -908,24 +908,16 @@ def edit_attributes_stream(images, # paths (or in-memory images); see `image_fil
     work = lambda ed, prepared, idx: _edit_attrs_chunk(ed, prepared, [sources[i] for i in idx], edits, settings)
     return _stream(inputs, [_edit_name(e) for e in edits], out, chunk, skip_existing, keep_going, load, work)
 
+@delegates(edit_attributes_stream, but=['chunk', 'skip_existing', 'keep_going'])
 def edit_attributes(images, # a path, PIL image, array or tensor, or a list of them
                     attrs, # 'Smiling=1,Eyeglasses=0' (an edit per attribute), a dict, or a list of dicts (an edit each)
                     method:str|None=None, # 'ddpm-celeba[:<procedure>]'; None: DEFAULT_ATTR_METHOD
                     source_attrs=None, # (40,) / (N,40) vectors; None: predicted; 'Male=0' / a dict: predicted, then set
-                    strength:float|None=None, steps:int=10, guidance:float|None=None, seed:int=0, # `edit_attr_crops`
-                    eta:float=0.0,
-                    checkpoint:str|Path|None=None, # a DDPM checkpoint (cond 'attrs') replacing the shipped one
-                    checkpoint_dir:str|Path|None=None, # the folder of shipped checkpoints
-                    device:str|torch.device|None=None,
-                    out:str|Path|None=None, # when given, write <out>/<name>_<Attr>=<value>.png (once all succeeded)
+                    **kwargs, # strength, steps, guidance, seed, eta, ..., out: as in `edit_attributes_stream`
                    ) -> AttrEditResult|list: # one result per input (a single input: its result)
     "Edit CelebA attributes of faces or photos, keeping the rest of each face's attribute vector and the person."
-    single = not isinstance(images, (list, tuple))
-    inputs = [images] if single else list(images)
-    items = edit_attributes_stream(inputs, attrs, method, source_attrs, strength, steps, guidance, seed, eta,
-                                   checkpoint, checkpoint_dir, device, out, chunk=max(1, len(inputs)))
-    results = [it.result for it in items]
-    return results[0] if single else results
+    return _all_at_once(edit_attributes_stream, images, attrs, method, source_attrs, **kwargs)
+
 
 # %% ../nbs/12_edit.ipynb #9fb064de
 def show_edits(results, # an EditResult / AttrEditResult or a list of them
