@@ -12,7 +12,8 @@ from .core import *
 from .faces import EMOTIONS, CELEBA_ATTRS
 from .edit import (MODELS, DEFAULT_METHOD, DEFAULT_ATTR_METHOD, DEFAULT_GUIDANCE, INVERT_GUIDANCE, SHIFT_GUIDANCE,
                         FRIENDLY_GUIDANCE, CLASSIFIER, ATTR_CLASSIFIER, EditResult, checkpoint_dir, edit, edit_stream,
-                        edit_attributes_stream, image_files, parse_method, save_results, show_edits, _one_line)
+                        edit_attributes_stream, image_files, parse_method, save_results, show_edits, _one_line,
+                        _attr_label)
 
 # %% auto #0
 __all__ = ['demo', 'main']
@@ -28,7 +29,9 @@ def _edit_parser(sub):
     e.add_argument('images', nargs='+', metavar='INPUT',
                    help="image files, folders (their image files, sorted by name; subfolders are not searched) or "
                         "quoted glob patterns ('photos/*.jpg', 'shoots/**/*.png'): face crops of the model's size "
-                        '(48x48; 64x64 with --attr), edited as they are, or photos (the largest face is edited)')
+                        '(48x48; 64x64 with --attr), edited as they are; photos (their largest face is edited, or '
+                        'every face with --faces all); or, where no face is found, square-ish face crops of 24 to 128 '
+                        'pixels a side, resized to the model and back')
     what = e.add_mutually_exclusive_group(required=True)
     what.add_argument('--to', help=f"target emotion(s), comma-separated, or all: {', '.join(EMOTIONS)}")
     what.add_argument('--attr', help='CelebA attribute edit(s) NAME=VALUE[,NAME=VALUE...], VALUE 1 or 0: an output per '
@@ -55,6 +58,9 @@ def _edit_parser(sub):
     e.add_argument('--checkpoint', default=None, help="a DDPM checkpoint replacing the method's shipped one")
     e.add_argument('--source', default=None, help="the inputs' emotion (default: predicted by the CNN classifier); "
                                                   'with --attr: attributes to set on the predicted ones, e.g. Male=0')
+    e.add_argument('--faces', choices=('largest', 'all'), default='largest',
+                   help="a photo's faces to edit: largest (default) or all (every face the detector is sure of, edited "
+                        'in one batch and pasted back into the same output photo)')
     e.add_argument('--device', default=None, help='cpu, cuda, mps (default: $FEXPR_DEVICE, else the best available)')
     e.add_argument('--chunk', type=int, default=16,
                    help='inputs read, edited (in one batch) and written at a time (default 16): memory stays bounded')
@@ -88,10 +94,26 @@ def _check_apart(out:str, args:list):
             raise FexprError(f'--out {out} is the input folder {a}: a later run would edit the edits too; '
                              'write them to another folder')
 
+def _found(r) -> str:
+    "What was edited of an input: how many faces a photo has and which were edited; a resized crop's sizes."
+    if r.kind == 'resized crop':
+        s, (h, w) = r.crop.shape[-1], r.photo.shape[:2]
+        return f' {w}x{h} (a tight face crop, edited at {s}x{s} and resized back)'
+    if r.kind != 'photo': return ''
+    n = r.found
+    if n == 1: return ', 1 face found, 1 edited'
+    return f', {n} faces found, ' + (f'{len(r.faces)} edited' if len(r.faces) == n else
+                                     'the largest edited (--faces all edits every one)')
+
+def _sources(r) -> str:
+    "The source of each edited face, e.g. 'happy, sad (predicted)'."
+    if isinstance(r, EditResult): s = ', '.join(f.source for f in r.faces) if r.faces else r.source_emotion
+    else: s = '; '.join(_attr_label(f.source) for f in r.faces) if r.faces else _attr_label(r.source_attrs)
+    return s + (' (predicted)' if r.source_predicted else '')
+
 def _describe(r) -> str:
-    "One line on an edited input: its kind, its source and its outputs."
-    src = getattr(r, 'source_label', None) or f"{r.source_emotion}{' (predicted)' if r.source_predicted else ''}"
-    return f'{r.name}: {r.kind}, source {src} -> {", ".join(r.images)}'
+    "One line on an edited input: its kind, its faces, their sources and its outputs."
+    return f'{r.name}: {r.kind}{_found(r)}, source {_sources(r)} -> {", ".join(r.images)}'
 
 def _consume(items, n:int, done:Counter) -> list:
     "Go through a streamed edit with a progress bar, printing each edited input and counting in `done`; the failed."
@@ -114,7 +136,7 @@ def _cmd_edit(a) -> int:
     _check_apart(a.out, a.images)
     kw = dict(method=a.method, strength=a.strength, steps=a.steps, guidance=a.guidance, seed=a.seed,
               checkpoint=a.checkpoint, device=a.device, out=a.out, chunk=a.chunk, skip_existing=a.skip_existing,
-              keep_going=a.keep_going)
+              keep_going=a.keep_going, faces=a.faces)
     items = (edit_attributes_stream(files, a.attr, source_attrs=a.source, **kw) if a.attr is not None else
              edit_stream(files, a.to, source=a.source, local=a.local, guidance_rescale=a.guidance_rescale, **kw))
     failed = _consume(items, len(files), a.done)

@@ -17,7 +17,8 @@ from .core import *
 from .images import read_image
 from .faces import (EMOTIONS, CKPLUS_CLASSES, CELEBA_ATTRS, parse_emotions, parse_attrs, attr_edits, attr_targets,
                          _attr_rows, _edit_name)
-from .photo import crop_faces, align_face, paste_back, FaceCrop, NoFaceError, landmarks68, expression_mask
+from .photo import (crop_faces, detect_faces, pick_faces, align_face, paste_back, fit_crop, tight_crop_problem,
+                         TIGHT_CROP, FaceCrop, NoFaceError, landmarks68, expression_mask)
 from .ddpm import DDPM, edit_invert, edit_sdedit, edit_resample, edit_friendly, shift_code
 from .vae import ConvVAE, EmotionCNN, AttributeCNN, predict_attributes, check_images, _evaluating
 from .fvae import FVAE, expression_direction, warp, flow_upsample, _label_tensor
@@ -27,8 +28,8 @@ __all__ = ['MODELS', 'PROCEDURES', 'DEFAULT_STRENGTH', 'DEFAULT_METHOD', 'DEFAUL
            'INVERT_GUIDANCE', 'SHIFT_GUIDANCE', 'METHOD_GUIDANCE', 'METHOD_SETTINGS', 'CLASSIFIER', 'ATTR_CLASSIFIER',
            'DEFAULT_ATTR_METHOD', 'IMAGE_SUFFIXES', 'ModelSpec', 'UnknownMethodError', 'default_guidance',
            'default_settings', 'method_names', 'parse_method', 'checkpoint_dir', 'Editor', 'tiny_checkpoints',
-           'NonFiniteOutputError', 'EditResult', 'write_files', 'save_results', 'BatchItem', 'edit_stream', 'edit',
-           'image_files', 'AttrEditResult', 'edit_attributes_stream', 'edit_attributes', 'show_edits']
+           'NonFiniteOutputError', 'FaceEdit', 'EditResult', 'write_files', 'save_results', 'BatchItem', 'edit_stream',
+           'edit', 'image_files', 'AttrEditResult', 'edit_attributes_stream', 'edit_attributes', 'show_edits']
 
 # %% ../nbs/12_edit.ipynb #95364bc0
 @dataclass(frozen=True)
@@ -405,23 +406,43 @@ def edit_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-sized fa
 
 # %% ../nbs/12_edit.ipynb #c1ec6561
 @dataclass(repr=False)
+class FaceEdit:
+    "One edited face of an input: its model-sized crop, its edits and its source (see `EditResult.faces`)."
+    crop:torch.Tensor # (C,S,S) uint8 model input
+    edits:dict # emotion (attribute edit) -> (C,S,S) uint8 edited crop
+    source:object # the face's emotion name, or (40,) uint8 attribute vector: given, or predicted
+    source_predicted:bool # True when a classifier predicted it
+    face:FaceCrop|None=None # where the crop came from (None: the input was a model-sized crop)
+    targets:dict|None=None # attribute edits: edit -> (40,) uint8 target vector
+    def __repr__(self):
+        where = f'box={self.face.box}' if self.face is not None else 'crop'
+        src = self.source if isinstance(self.source, str) else 'attributes'
+        return f"FaceEdit({where}, source {src}{' (predicted)' if self.source_predicted else ''}, {list(self.edits)})"
+
+@dataclass(repr=False)
 class EditResult:
     "One input's edits: the output images by emotion, and what produced them."
     name:str # file stem (or 'image<i>' for in-memory inputs): outputs are <name>_<emotion>.png
-    kind:str # 'crop' (model-sized input, edited as is) or 'photo' (detected, aligned, pasted back)
-    source_emotion:str # the input's emotion: given, or predicted by the classifier
+    kind:str # 'crop' (model-sized, edited as is), 'resized crop' (a tight face crop, resized to the model and back)
+             # or 'photo' (faces detected, aligned, edited and pasted back)
+    source_emotion:str # the (largest) face's emotion: given, or predicted by the classifier
     source_predicted:bool # True when the classifier predicted it
-    images:dict # emotion -> uint8 array: (S,S) for a crop, (H,W,3) for a photo
-    crop:torch.Tensor # (C,S,S) uint8 model input
-    edits:dict # emotion -> (C,S,S) uint8 edited crop
-    face:FaceCrop|None # where the crop came from in the photo
-    photo:np.ndarray|None # (H,W,3) uint8 input photo
+    images:dict # emotion -> uint8 array: (S,S) or (S,S,3) for a crop, the input's size for a resized crop, (H,W,3)
+                # for a photo (every edited face pasted back)
+    crop:torch.Tensor # (C,S,S) uint8 model input (of the largest face)
+    edits:dict # emotion -> (C,S,S) uint8 edited crop (of the largest face)
+    face:FaceCrop|None # where the crop came from in the photo (a resized crop: the whole image)
+    photo:np.ndarray|None # (H,W,3) uint8 input photo (or resized crop)
     method:str # '<model>:<procedure>'
     settings:dict # strength, steps, guidance, seed, ...
+    faces:list=field(default_factory=list) # FaceEdit per edited face, largest first: faces[0] is crop, edits, face
+    found:int=0 # faces found in a photo (`fexpr.photo.pick_faces`; `faces='largest'` edits the first); 0: a crop
     def __repr__(self):
         guess = ' (predicted)' if self.source_predicted else ''
-        return (f'EditResult({self.name!r}, {self.kind}, source {self.source_emotion}{guess}, {list(self.images)}, '
-                f'{self.method})')
+        many = len(self.faces) > 1
+        src = ', '.join(f.source for f in self.faces) if many else self.source_emotion
+        return (f"EditResult({self.name!r}, {self.kind}{f', {len(self.faces)} faces' if many else ''}, source {src}"
+                f'{guess}, {list(self.images)}, {self.method})')
 
 # %% ../nbs/12_edit.ipynb #af4ae4a1
 def _as_rgb(src) -> np.ndarray:
@@ -435,20 +456,38 @@ def _as_rgb(src) -> np.ndarray:
 def _name(src, i:int) -> str:
     return Path(src).stem if isinstance(src, (str, os.PathLike)) else f'image{i}'
 
-def _prepare(src, i:int, size:int, channels:int, template:str='fer') -> tuple:
-    "(name, kind, crop (C,S,S) uint8, face or None, photo or None) for one input; errors name the input."
+@dataclass
+class _Prepared:
+    "One input, read and cropped: what `_edit_chunk` edits, and where each crop goes back."
+    name:str # file stem, or 'image<i>'
+    kind:str # 'crop', 'resized crop' or 'photo' (see `EditResult.kind`)
+    crops:list # (C,S,S) uint8 model inputs, one per face to edit, largest first
+    faces:list # FaceCrop per crop (None for a model-sized crop)
+    photo:np.ndarray|None=None # (H,W,3) uint8 input (None for a model-sized crop)
+    found:int=0 # faces found in a photo
+
+def _no_face_in(src, i:int, rgb:np.ndarray, size:int, why:str) -> NoFaceError:
+    "The error for an input with no face to edit; it names the input, and says when it is too small to be one."
+    h, w = rgb.shape[:2]
+    where = f"'{src}'" if isinstance(src, (str, os.PathLike)) else f'input {i} ({w}x{h} image)'
+    small = f': at {w}x{h} pixels it is {why}' if why.startswith('too small') else ''
+    lo, hi, _ = TIGHT_CROP
+    return NoFaceError(f'No face found in {where}{small}. Pass a photo with a frontal face about 80 pixels wide or '
+                       f'more, or a face crop ({size}x{size} is edited as is; a nearly square crop of {lo} to {hi} '
+                       'pixels a side is resized).')
+
+def _prepare(src, i:int, size:int, channels:int, template:str='fer', faces:str='largest') -> _Prepared:
+    "One input read and cropped: a model-sized crop as is, else its faces (the largest, or all), else a tight crop."
     rgb, name = _as_rgb(src), _name(src, i)
     if rgb.shape[:2] == (size, size):
-        im = Image.fromarray(rgb)
-        arr = np.asarray(im.convert('L'))[None] if channels == 1 else rgb.transpose(2, 0, 1)
-        return name, 'crop', torch.from_numpy(arr.copy()), None, None
-    try: face = crop_faces(rgb, size=size, channels=channels, template=template)[0]
-    except NoFaceError:
-        where = (f"'{src}'" if isinstance(src, (str, os.PathLike))
-                 else f'input {i} ({rgb.shape[1]}x{rgb.shape[0]} image)')
-        raise NoFaceError(f'No face found in {where}. Pass a photo with one frontal face about 80 pixels wide or more, '
-                          f'or a {size}x{size} face crop (edited as is).') from None
-    return name, 'photo', face.image, face, rgb
+        arr = np.asarray(Image.fromarray(rgb).convert('L'))[None] if channels == 1 else rgb.transpose(2, 0, 1)
+        return _Prepared(name, 'crop', [torch.from_numpy(arr.copy())], [None])
+    if boxes := pick_faces(detect_faces(rgb)):
+        crops = [align_face(rgb, b, size, channels, template) for b in (boxes if faces == 'all' else boxes[:1])]
+        return _Prepared(name, 'photo', [c.image for c in crops], crops, rgb, len(boxes))
+    if why := tight_crop_problem(*rgb.shape[:2]): raise _no_face_in(src, i, rgb, size, why)
+    fit = fit_crop(rgb, size, channels)
+    return _Prepared(name, 'resized crop', [fit.image], [fit], rgb)
 
 # %% ../nbs/12_edit.ipynb #117f71f2
 def _tile(c:torch.Tensor) -> np.ndarray:
@@ -456,7 +495,7 @@ def _tile(c:torch.Tensor) -> np.ndarray:
     return c[0].numpy() if c.shape[0] == 1 else c.permute(1, 2, 0).numpy()
 
 def _fvae_photo(ed:Editor, photo:np.ndarray, face:FaceCrop, crop:torch.Tensor, src:torch.Tensor, names:list,
-                strength:float) -> dict:
+                strength:float, into:dict|None=None) -> dict:
     "Flow-domain paste-back: the crop's flow, upsampled and applied to a full-resolution crop of the face."
     scale = float(np.sqrt(abs(np.linalg.det(face.matrix[:, :2]))))  # photo pixels per crop pixel
     side = int(np.clip(round(ed.size * scale), ed.size, 512))
@@ -468,7 +507,27 @@ def _fvae_photo(ed:Editor, photo:np.ndarray, face:FaceCrop, crop:torch.Tensor, s
         hr_x = to_float(hr.image[None]).to(ed.device).expand(len(target), -1, -1, -1)
         flow = _check_finite(ed.fvae.decode(z, x.expand(len(target), -1, -1, -1)), ed)
         out = to_uint8(warp(hr_x, flow_upsample(flow, hr_x.shape[-2:]))).cpu()
-    return {n: paste_back(photo, o, hr, mode='replace') for n, o in zip(names, out)}
+    return {n: paste_back(photo if into is None else into[n], o, hr, mode='replace') for n, o in zip(names, out)}
+
+def _own_channels(img:np.ndarray, # (H,W,3) uint8 result
+                  like:np.ndarray, # (H,W,3) uint8 input it was made from
+                 ) -> np.ndarray: # (H,W) luminance when `like` is grey (its channels equal), else `img`
+    "A result in its input's channels: grey for a grey input."
+    grey = bool((like[..., 0] == like[..., 1]).all() and (like[..., 1] == like[..., 2]).all())
+    return np.asarray(Image.fromarray(img).convert('L')) if grey else img
+
+def _images(ed:Editor, p:_Prepared, faces:list, keys:list, strength:float|None=None) -> dict:
+    "Each key's output: a crop's edit; a resized crop's, at its size; the photo with every face's edit pasted back."
+    if p.kind == 'crop': return {k: _tile(faces[0].edits[k]) for k in keys}
+    if p.kind == 'resized crop':  # the edit's change, resized back over the whole image
+        return {k: _own_channels(paste_back(p.photo, faces[0].edits[k], faces[0].face, feather=0), p.photo)
+                for k in keys}
+    imgs = dict.fromkeys(keys, p.photo)
+    for f in faces:  # largest first, each pasted into the photo so far
+        if ed.fvae is None: imgs = {k: paste_back(imgs[k], f.edits[k], f.face, mode='delta') for k in keys}
+        else: imgs = _fvae_photo(ed, p.photo, f.face, f.crop, torch.tensor([EMOTIONS.index(f.source)]), keys,
+                                 strength, imgs)
+    return imgs
 
 # %% ../nbs/12_edit.ipynb #42279d25
 @contextlib.contextmanager
@@ -624,27 +683,38 @@ def _emotion_sources(source, n:int) -> list:
     for s in {s for s in sources if isinstance(s, (str, int))}: _label_tensor(s, EMOTIONS)
     return sources
 
-def _result(ed:Editor, prepared:tuple, names:list, edits:torch.Tensor, src:torch.Tensor, predicted:bool,
-            settings:dict) -> EditResult:
-    "One input's EditResult from its edited crops (T,C,S,S) and source emotion; photos get the edits pasted back."
-    name, kind, crop, face, photo = prepared
-    crops = dict(zip(names, edits))
-    if kind == 'crop': imgs = {n: _tile(c) for n, c in crops.items()}
-    elif ed.fvae is not None: imgs = _fvae_photo(ed, photo, face, crop, src[None], names, settings['strength'])
-    else: imgs = {n: paste_back(photo, c, face, mode='delta') for n, c in crops.items()}
-    return EditResult(name, kind, EMOTIONS[int(src)], predicted, imgs, crop, crops, face, photo, ed.method, settings)
+def _check_faces(faces:str) -> str:
+    "Refuse a `faces` option other than 'largest' and 'all' (before any model loads)."
+    if faces not in ('largest', 'all'): raise ValueError(f"faces must be 'largest' or 'all', got {faces!r}")
+    return faces
+
+def _by_input(prepared:list, flat:list) -> list:
+    "A list with an item per crop of the prepared inputs, split into a list per input."
+    ends = np.cumsum([len(p.crops) for p in prepared]).tolist()
+    return [flat[a:b] for a, b in zip([0] + ends[:-1], ends)]
+
+def _result(ed:Editor, p:_Prepared, names:list, edits:list, srcs:list, predicted:bool, settings:dict) -> EditResult:
+    "One input's EditResult from its faces' edited crops (T,C,S,S) and source emotions; photos get them pasted back."
+    faces = [FaceEdit(c, dict(zip(names, e)), EMOTIONS[int(s)], predicted, f)
+             for c, f, e, s in zip(p.crops, p.faces, edits, srcs)]
+    imgs, first = _images(ed, p, faces, names, settings['strength']), faces[0]
+    return EditResult(p.name, p.kind, first.source, predicted, imgs, first.crop, first.edits, first.face, p.photo,
+                      ed.method, settings, faces, p.found)
 
 def _edit_chunk(ed:Editor, prepared:list, sources:list, names:list, settings:dict) -> list[EditResult]:
-    "Edit prepared inputs in one batched `Editor.edit_crops` call (one per group of predicted and given sources)."
+    "Edit every face of the prepared inputs in one batched `Editor.edit_crops` call (per group: predicted, given)."
     kw = {k: v for k, v in settings.items() if k != 'seed'}
-    edits, srcs = [None] * len(prepared), [None] * len(prepared)
-    for group in ([j for j, s in enumerate(sources) if s is None], [j for j, s in enumerate(sources) if s is not None]):
+    crops = [c for p in prepared for c in p.crops]
+    given = [s for p, s in zip(prepared, sources) for _ in p.crops]  # an input's source is each of its faces'
+    edits, srcs = [None] * len(crops), [None] * len(crops)
+    for group in ([j for j, s in enumerate(given) if s is None], [j for j, s in enumerate(given) if s is not None]):
         if not group: continue
-        given = None if sources[group[0]] is None else [sources[j] for j in group]
-        e, s = ed.edit_crops(torch.stack([prepared[j][2] for j in group]), names, given,
+        e, s = ed.edit_crops(torch.stack([crops[j] for j in group]), names,
+                             None if given[group[0]] is None else [given[j] for j in group],
                              seed=[settings['seed']] * len(group), **kw)
         for k, j in enumerate(group): edits[j], srcs[j] = e[k], s[k]
-    return [_result(ed, p, names, e, s, src is None, settings) for p, e, s, src in zip(prepared, edits, srcs, sources)]
+    return [_result(ed, p, names, e, s, src is None, settings)
+            for p, e, s, src in zip(prepared, _by_input(prepared, edits), _by_input(prepared, srcs), sources)]
 
 # %% ../nbs/12_edit.ipynb #7f2429ae
 @dataclass(repr=False)
@@ -665,11 +735,11 @@ def _as_inputs(images) -> list:
     one = isinstance(images, (str, os.PathLike, np.ndarray, torch.Tensor, Image.Image))
     return [images] if one else list(images)
 
-def _prepare_chunk(ed:Editor, inputs:list, names:list, idx:list, keep_going:bool) -> tuple:
+def _prepare_chunk(ed:Editor, inputs:list, names:list, idx:list, keep_going:bool, faces:str='largest') -> tuple:
     "({i: prepared input}, {i: failed BatchItem}) for the inputs idx of a chunk; without keep_going, errors stop it."
     prepared, failed = {}, {}
     for i in idx:
-        try: prepared[i] = _prepare(inputs[i], i, ed.size, ed.channels, ed.spec.template)
+        try: prepared[i] = _prepare(inputs[i], i, ed.size, ed.channels, ed.spec.template, faces)
         except Exception as e:
             if not keep_going: raise
             failed[i] = BatchItem(inputs[i], names[i], 'failed', error=_one_line(e))
@@ -678,25 +748,28 @@ def _prepare_chunk(ed:Editor, inputs:list, names:list, idx:list, keep_going:bool
 def _stream(inputs:list, keys:list, out, chunk:int, skip_existing:bool, keep_going:bool,
             load, # () -> Editor, called once, after every check
             work, # (editor, prepared inputs, their indices) -> results
+            faces:str='largest', # a photo's faces to edit: 'largest' or 'all'
            ):
     "The chunked loop of `edit_stream` and `edit_attributes_stream`: the checks at once, the work as it is iterated."
-    names = [_name(x, i) for i, x in enumerate(inputs)]
+    names, faces = [_name(x, i) for i, x in enumerate(inputs)], _check_faces(faces)
     outs = [[Path(out) / f'{n}_{k}.png' for k in keys] if out is not None else [] for n in names]
     if not (isinstance(chunk, int) and chunk >= 1): raise ValueError(f'chunk must be an integer >= 1, got {chunk!r}')
     if out is not None: _check_out(out); _check_names(inputs, names, outs)
     done = [skip_existing and out is not None and all(p.is_file() for p in ps) for ps in outs]
-    return _chunks(inputs, names, outs, done, chunk, keep_going, load, work, out)
+    return _chunks(inputs, names, outs, done, chunk, keep_going, load, work, out, faces)
 
-def _chunks(inputs:list, names:list, outs:list, done:list, chunk:int, keep_going:bool, load, work, out):
+def _chunks(inputs:list, names:list, outs:list, done:list, chunk:int, keep_going:bool, load, work, out,
+            faces:str='largest'):
     "Read, edit and write the inputs a chunk at a time, yielding a `BatchItem` per input (see `_stream`)."
     ed = None if all(done) else load()
     for start in range(0, len(inputs), chunk):  # one chunk in memory at a time
         idx = list(range(start, min(start + chunk, len(inputs))))
-        yield from _chunk(ed, idx, inputs, names, outs, done, keep_going, work, out)
+        yield from _chunk(ed, idx, inputs, names, outs, done, keep_going, work, out, faces)
 
-def _chunk(ed:Editor, idx:list, inputs:list, names:list, outs:list, done:list, keep_going:bool, work, out) -> list:
+def _chunk(ed:Editor, idx:list, inputs:list, names:list, outs:list, done:list, keep_going:bool, work, out,
+           faces:str='largest') -> list:
     "The `BatchItem`s of one chunk (inputs idx), once its edits are written."
-    prepared, items = _prepare_chunk(ed, inputs, names, [i for i in idx if not done[i]], keep_going)
+    prepared, items = _prepare_chunk(ed, inputs, names, [i for i in idx if not done[i]], keep_going, faces)
     items.update({i: BatchItem(inputs[i], names[i], 'skipped', files=outs[i]) for i in idx if done[i]})
     if prepared:
         results = work(ed, list(prepared.values()), list(prepared))
@@ -719,6 +792,8 @@ def edit_stream(images, # paths (or in-memory images); see `image_files` for fol
                 chunk:int=16, # inputs read, edited (in one batched `Editor.edit_crops` call) and written at a time
                 skip_existing:bool=False, # skip an input whose outputs are all in `out` already (resumes a stopped run)
                 keep_going:bool=False, # report an input that cannot be read or has no face ('failed') and go on
+                faces:str='largest', # a photo's faces to edit: 'largest', or 'all' (`fexpr.photo.pick_faces`), each
+                                     # pasted back into the same output photo
                ): # an iterator: a `BatchItem` per input, in order, once its chunk is written
     "Edit many faces or photos a chunk at a time, in bounded memory, writing each chunk's outputs as it goes."
     # everything below runs at the call, before any model loads; the returned iterator does the work
@@ -729,7 +804,7 @@ def edit_stream(images, # paths (or in-memory images); see `image_files` for fol
     sources = _emotion_sources(source, len(inputs))
     load = lambda: Editor(method, checkpoint, checkpoint_dir, device)
     work = lambda ed, prepared, idx: _edit_chunk(ed, prepared, [sources[i] for i in idx], names, settings)
-    return _stream(inputs, names, out, chunk, skip_existing, keep_going, load, work)
+    return _stream(inputs, names, out, chunk, skip_existing, keep_going, load, work, faces)
 
 def _all_at_once(stream, # `edit_stream` or `edit_attributes_stream`
                  images, *args, **kwargs):
@@ -744,7 +819,7 @@ def edit(images, # a path, PIL image, array or tensor, or a list of them
          to='all', # target emotions: 'happy', 'happy,sad', 'all', ... (see `parse_emotions`)
          method:str|None=None, # '<model>[:<procedure>]' (see `method_names()`); None: DEFAULT_METHOD
          source=None, # the inputs' emotions (one, or one per input); None: predicted by the classifier
-         **kwargs, # strength, steps, guidance, seed, ..., out: as in `edit_stream` (all inputs one chunk: all or nothing)
+         **kwargs, # strength, steps, guidance, seed, faces, ..., out: as in `edit_stream` (all inputs one chunk)
         ) -> EditResult|list: # one result per input (a single input: its result)
     "Edit the expression of faces or photos, keeping the person."
     return _all_at_once(edit_stream, images, to, method, source, **kwargs)
@@ -834,23 +909,27 @@ def _attr_label(v) -> str:
 class AttrEditResult:
     "One input's attribute edits: the output images by edit ('Smiling=1'), and what produced them."
     name:str # file stem (or 'image<i>' for in-memory inputs): outputs are <name>_<Attr>=<value>.png
-    kind:str # 'crop' (model-sized input, edited as is) or 'photo' (detected, aligned, pasted back)
-    source_attrs:torch.Tensor # (40,) uint8 attribute vector of the input, in CELEBA_ATTRS order
+    kind:str # 'crop' (model-sized, edited as is), 'resized crop' or 'photo' (see `EditResult.kind`)
+    source_attrs:torch.Tensor # (40,) uint8 attribute vector of the (largest) face, in CELEBA_ATTRS order
     source_predicted:bool # True when the attribute classifier predicted it
-    images:dict # edit -> uint8 array: (S,S,3) for a crop, (H,W,3) for a photo
-    crop:torch.Tensor # (3,S,S) uint8 model input
-    edits:dict # edit -> (3,S,S) uint8 edited crop
-    targets:dict # edit -> (40,) uint8 target vector
-    face:FaceCrop|None # where the crop came from in the photo
-    photo:np.ndarray|None # (H,W,3) uint8 input photo
+    images:dict # edit -> uint8 array: (S,S,3) for a crop, the input's size for a resized crop, (H,W,3) for a photo
+    crop:torch.Tensor # (3,S,S) uint8 model input (of the largest face)
+    edits:dict # edit -> (3,S,S) uint8 edited crop (of the largest face)
+    targets:dict # edit -> (40,) uint8 target vector (of the largest face)
+    face:FaceCrop|None # where the crop came from in the photo (a resized crop: the whole image)
+    photo:np.ndarray|None # (H,W,3) uint8 input photo (or resized crop)
     method:str # '<model>:<procedure>'
     settings:dict # strength, steps, guidance, eta, seed
+    faces:list=field(default_factory=list) # FaceEdit per edited face, largest first (their targets included)
+    found:int=0 # faces found in a photo; 0: a crop
     @property
     def source_label(self) -> str:
         "The source's sex, glasses and smile, as figures title it."
         return _attr_label(self.source_attrs) + (' (predicted)' if self.source_predicted else '')
     def __repr__(self):
-        return f'AttrEditResult({self.name!r}, {self.kind}, {self.source_label}, {list(self.images)}, {self.method})'
+        many = f', {len(self.faces)} faces' if len(self.faces) > 1 else ''
+        return (f'AttrEditResult({self.name!r}, {self.kind}{many}, {self.source_label}, {list(self.images)}, '
+                f'{self.method})')
 
 # %% ../nbs/12_edit.ipynb #9d02f061
 def _per_input(source, n:int) -> list:
@@ -871,19 +950,20 @@ def _attr_settings(method:str, strength, steps, guidance, eta, seed) -> dict:
     return s
 
 def _edit_attrs_chunk(ed:Editor, prepared:list, sources:list, edits:list, settings:dict) -> list[AttrEditResult]:
-    "Edit prepared inputs' attributes in one batched `Editor.edit_attr_crops` call; photos get the edits pasted back."
+    "Edit every face of the prepared inputs in one batched `Editor.edit_attr_crops` call; photos get them pasted back."
     shared = sources[0] is None or isinstance(sources[0], (str, dict))  # `_per_input`: then all inputs share it
     kw = {k: v for k, v in settings.items() if k != 'seed'}
-    out, src, tgt = ed.edit_attr_crops(torch.stack([p[2] for p in prepared]), edits,
-                                       sources[0] if shared else torch.stack(sources),
-                                       seed=[settings['seed']] * len(prepared), **kw)
+    crops = [c for p in prepared for c in p.crops]
+    given = sources[0] if shared else torch.stack([s for p, s in zip(prepared, sources) for _ in p.crops])
+    out, src, tgt = ed.edit_attr_crops(torch.stack(crops), edits, given, seed=[settings['seed']] * len(crops), **kw)
     keys, results = [_edit_name(e) for e in edits], []
-    for (name, kind, crop, face, photo), o, s, t in zip(prepared, out, src, tgt):
-        crops = dict(zip(keys, o))
-        imgs = ({k: _tile(c) for k, c in crops.items()} if kind == 'crop'
-                else {k: paste_back(photo, c, face, mode='delta') for k, c in crops.items()})
-        results.append(AttrEditResult(name, kind, s, shared, imgs, crop, crops, dict(zip(keys, t)), face, photo,
-                                      ed.method, settings))
+    for p, o, s, t in zip(prepared, *(_by_input(prepared, list(x)) for x in (out, src, tgt))):
+        faces = [FaceEdit(c, dict(zip(keys, oi)), si, shared, f, dict(zip(keys, ti)))
+                 for c, f, oi, si, ti in zip(p.crops, p.faces, o, s, t)]
+        first = faces[0]
+        results.append(AttrEditResult(p.name, p.kind, first.source, shared, _images(ed, p, faces, keys), first.crop,
+                                      first.edits, first.targets, first.face, p.photo, ed.method, settings, faces,
+                                      p.found))
     return results
 
 # %% ../nbs/12_edit.ipynb #fcc3de50
@@ -898,6 +978,7 @@ def edit_attributes_stream(images, # paths (or in-memory images); see `image_fil
                            device:str|torch.device|None=None,
                            out:str|Path|None=None, # each chunk's outputs: <out>/<name>_<Attr>=<value>.png
                            chunk:int=16, skip_existing:bool=False, keep_going:bool=False, # as in `edit_stream`
+                           faces:str='largest', # a photo's faces to edit: 'largest' or 'all' (as in `edit_stream`)
                           ): # an iterator: a `BatchItem` per input, in order, once its chunk is written
     "`edit_stream` for CelebA attributes: many faces or photos a chunk at a time, each chunk written as it goes."
     inputs, edits, method = _as_inputs(images), attr_edits(attrs), method or DEFAULT_ATTR_METHOD
@@ -906,14 +987,15 @@ def edit_attributes_stream(images, # paths (or in-memory images); see `image_fil
     sources = _per_input(source_attrs, len(inputs))
     load = lambda: Editor(method, checkpoint, checkpoint_dir, device)
     work = lambda ed, prepared, idx: _edit_attrs_chunk(ed, prepared, [sources[i] for i in idx], edits, settings)
-    return _stream(inputs, [_edit_name(e) for e in edits], out, chunk, skip_existing, keep_going, load, work)
+    return _stream(inputs, [_edit_name(e) for e in edits], out, chunk, skip_existing, keep_going, load, work,
+                   faces)
 
 @delegates(edit_attributes_stream, but=['chunk', 'skip_existing', 'keep_going'])
 def edit_attributes(images, # a path, PIL image, array or tensor, or a list of them
                     attrs, # 'Smiling=1,Eyeglasses=0' (an edit per attribute), a dict, or a list of dicts (an edit each)
                     method:str|None=None, # 'ddpm-celeba[:<procedure>]'; None: DEFAULT_ATTR_METHOD
                     source_attrs=None, # (40,) / (N,40) vectors; None: predicted; 'Male=0' / a dict: predicted, then set
-                    **kwargs, # strength, steps, guidance, seed, eta, ..., out: as in `edit_attributes_stream`
+                    **kwargs, # strength, steps, guidance, seed, eta, faces, ..., out: as in `edit_attributes_stream`
                    ) -> AttrEditResult|list: # one result per input (a single input: its result)
     "Edit CelebA attributes of faces or photos, keeping the rest of each face's attribute vector and the person."
     return _all_at_once(edit_attributes_stream, images, attrs, method, source_attrs, **kwargs)

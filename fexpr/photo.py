@@ -15,8 +15,9 @@ from .core import *
 from .images import read_image
 
 # %% auto #0
-__all__ = ['FACE_TEMPLATES', 'NoFaceError', 'FaceBox', 'detect_faces', 'landmarks5', 'measure_template', 'similarity_transform',
-           'FaceCrop', 'align_face', 'crop_faces', 'crop_face_set', 'landmarks68', 'expression_mask', 'paste_back']
+__all__ = ['FACE_SCORE', 'FACE_TEMPLATES', 'TIGHT_CROP', 'NoFaceError', 'FaceBox', 'detect_faces', 'pick_faces', 'landmarks5',
+           'measure_template', 'similarity_transform', 'FaceCrop', 'align_face', 'crop_faces', 'crop_face_set',
+           'landmarks68', 'expression_mask', 'paste_back', 'tight_crop_problem', 'fit_crop']
 
 # %% ../nbs/05_photo.ipynb #d37fffdd
 class NoFaceError(FexprError, ValueError):
@@ -76,6 +77,18 @@ def detect_faces(img, # photo: array, PIL image or path (see `read_image`)
     boxes = [FaceBox(math.floor(r.left() / f) - pad, math.floor(r.top() / f) - pad, math.ceil((r.right() + 1) / f)
                      - pad, math.ceil((r.bottom() + 1) / f) - pad, float(s)) for r, s in zip(rects, scores)]
     return sorted(boxes, key=lambda b: (-b.area, -b.score))
+
+# %% ../nbs/05_photo.ipynb #e6f20c47
+FACE_SCORE = 0.3  # the dlib score a detection needs to count as a face (unless none reaches it)
+
+def pick_faces(boxes:list, # FaceBox per detection, largest first (`detect_faces`)
+               which:Literal['largest', 'all']='all', # the largest face, or every face
+               min_score:float=FACE_SCORE, # detections scored below this are not counted as faces ...
+              ) -> list: # ... unless none reaches it: then the largest detection alone; FaceBoxes, largest first
+    "A photo's faces among its detections: those dlib is sure of (the largest detection when it is sure of none)."
+    if which not in ('largest', 'all'): raise ValueError(f"`which` must be 'largest' or 'all', got {which!r}.")
+    sure = [b for b in boxes if b.score >= min_score] or list(boxes[:1])
+    return sure if which == 'all' else sure[:1]
 
 # %% ../nbs/05_photo.ipynb #45b2cda2
 def _models_dir() -> pathlib.Path:
@@ -230,14 +243,14 @@ def crop_faces(img_or_path, # photo: path, PIL image or array
                size:int=48, # crop side in pixels
                channels:int=1, # 1: luminance; 3: RGB
                template:str='fer', # framing: a key of FACE_TEMPLATES
-               which:Literal['largest', 'all']='largest', # 'largest': the largest face; 'all': all, largest first
+               which:Literal['largest', 'all']='largest', # the largest face, or all (`pick_faces`), largest first
               ) -> list: # FaceCrop per face
     "Read a photo, find its faces and return aligned crops of the largest one or of all of them."
     if which not in ('largest', 'all'): raise ValueError(f"`which` must be 'largest' or 'all', got {which!r}.")
     _check_crop_args(size, channels, template)
     rgb = read_image(img_or_path)
     if not (boxes := detect_faces(rgb)): raise _no_face(img_or_path)
-    return [align_face(rgb, b, size, channels, template) for b in (boxes if which == 'all' else boxes[:1])]
+    return [align_face(rgb, b, size, channels, template) for b in pick_faces(boxes, which)]
 
 # %% ../nbs/05_photo.ipynb #9a90f648
 def crop_face_set(images:torch.Tensor, # (N,3,H,W) or (N,1,H,W) uint8 photos
@@ -389,3 +402,32 @@ def paste_back(photo:np.ndarray, # (H,W,3) uint8 photo the crop came from (or an
     if mode == 'replace': delta = delta - (_luma(old) if delta.shape[2] == 1 else old)
     out[y0:y1, x0:x1] = np.clip(np.round(old + alpha * delta), 0, 255)
     return out
+
+# %% ../nbs/05_photo.ipynb #890ea07e
+TIGHT_CROP = (24, 128, 1.25)  # a tight face crop: sides from 24 to 128 pixels, the longer at most 1.25x the shorter
+
+def tight_crop_problem(height:int, width:int, # the image's size in pixels
+                      ) -> str|None: # why it is not a tight face crop, or None when it is one
+    "Why an image of this size cannot be a tight face crop (`TIGHT_CROP`), or None."
+    lo, hi, ratio = TIGHT_CROP
+    if min(height, width) < lo: return f'too small to be a face (sides under {lo} pixels)'
+    if max(height, width) > hi: return f'larger than a tight face crop ({hi} pixels a side at most)'
+    if max(height, width) > ratio * min(height, width):
+        return f'not square enough for a tight face crop (sides at most {ratio:g}x apart)'
+    return None
+
+# %% ../nbs/05_photo.ipynb #43f2a4ef
+def fit_crop(img, # a tight face crop (see `tight_crop_problem`): array, PIL image or path
+             size:int=48, # the model's crop side in pixels
+             channels:int=1, # 1: luminance; 3: RGB
+            ) -> FaceCrop: # the resized crop; its matrix maps it onto the whole image, its box is the whole image
+    "A tight face crop resized to the model's `size` x `size`, with the geometry that brings an edit back to its size."
+    _check_crop_args(size, channels, 'fer')
+    rgb = read_image(img)
+    h, w = rgb.shape[:2]
+    if why := tight_crop_problem(h, w): raise NoFaceError(f'The {w}x{h} image is {why}.')
+    im = Image.fromarray(rgb).resize((size, size), Image.BICUBIC)
+    arr = np.asarray(im.convert('L'))[None] if channels == 1 else np.asarray(im).transpose(2, 0, 1)
+    sx, sy = w / size, h / size  # image pixels per crop pixel; pixel centres map onto pixel centres
+    matrix = np.array([[sx, 0, 0.5 * sx - 0.5], [0, sy, 0.5 * sy - 0.5]])
+    return FaceCrop(torch.from_numpy(arr.copy()), matrix, FaceBox(0, 0, w, h), (h, w))
