@@ -2,8 +2,13 @@
 
 Cells marked `#| eval: false` (ipywidgets previews, by the style guide) are interactive only: they are left out of
 the headless run, as nbdev_test leaves them out. The executed copy goes to runs/<name>/<name>.ipynb.
+
+Under `torchrun --nproc_per_node N` every process runs the notebook and its `Trainer` trains with DDP (fexpr.train).
+Rank 0 runs it as usual. Each rank k > 0 sees only its own GPU (LOCAL_RANK), is quiet, writes its executed copy to
+runs/<name>/<name>.rank<k>.ipynb and everything else (figures, run folder, shipped models) to a temporary folder
+deleted at the end; there it finds links to the shipped models rank 0 reads, so both compute the same things.
 """
-import argparse, json, os, sys
+import argparse, json, os, sys, tempfile
 from pathlib import Path
 import nbformat, papermill, yaml
 
@@ -23,6 +28,28 @@ def refuse_undeclared(params:dict, declared:dict, name:str, cfg:Path):
     if unknown:
         where = f'{cfg.relative_to(ROOT)} or -p' if cfg.exists() else '-p'
         sys.exit(f"{name}: unknown parameter(s) {unknown} (from {where}); the notebook declares {sorted(declared)}")
+
+def pin_gpu():
+    "Under torchrun: let this rank see only its own GPU (LOCAL_RANK), so that 'cuda' in the notebook means that GPU."
+    local, visible = int(os.environ.get('LOCAL_RANK', 0)), os.environ.get('CUDA_VISIBLE_DEVICES')
+    ids = [str(local)] if visible is None else [v for v in visible.split(',') if v.strip()]
+    if not ids: return  # CUDA_VISIBLE_DEVICES='' hides every GPU: CPU processes
+    if visible is not None and local >= len(ids):
+        sys.exit(f'LOCAL_RANK is {local} but CUDA_VISIBLE_DEVICES lists {len(ids)} GPUs: '
+                 f'start at most {len(ids)} processes per node (torchrun --nproc_per_node {len(ids)})')
+    os.environ['CUDA_VISIBLE_DEVICES'] = ids[0] if visible is None else ids[local]
+
+def worker_params(params:dict, scratch:Path) -> dict:
+    "A rank > 0's parameters: its folders in `scratch`, with links to the shipped models that rank 0 reads."
+    moved = {**params, **{k: str(scratch / k) for k in ('out_dir', 'run_dir', 'checkpoint_dir') if k in params}}
+    shipped = params.get('checkpoint_dir') or params.get('run_dir')
+    if 'checkpoint_dir' in params and shipped and Path(shipped).is_dir():
+        dst = scratch / 'checkpoint_dir'
+        dst.mkdir(parents=True, exist_ok=True)
+        # only files that fexpr replaces when it writes them (save_checkpoint): a write replaces the link, not the file
+        for p in Path(shipped).iterdir():
+            if p.is_file() and p.suffix in ('.safetensors', '.json'): (dst / p.name).symlink_to(p.resolve())
+    return moved
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -46,13 +73,26 @@ def main():
     params.update({k: v for k, v in folders.items() if k in declared})
     params.update({k: yaml.safe_load(v) for k, v in args.param})
     refuse_undeclared(params, declared, args.name, cfg)
-    print(f'{args.name} [{args.profile}] parameters: {json.dumps(params)}', flush=True)
+    rank, world = int(os.environ.get('RANK', 0)), int(os.environ.get('WORLD_SIZE', 1))
+    if world > 1: pin_gpu()
+    if rank > 0:  # a DDP worker: its outputs are thrown away
+        with tempfile.TemporaryDirectory(prefix=f'fexpr_{args.name}_rank{rank}_') as scratch:
+            print(f'{args.name}: rank {rank} of {world}, outputs in {scratch} (deleted at the end)', flush=True)
+            execute(src, run, f'{src.stem}.rank{rank}', worker_params(params, Path(scratch)), loud=False)
+        return
+    ranks = f'; {world} processes' if world > 1 else ''
+    print(f'{args.name} [{args.profile}] parameters: {json.dumps(params)}{ranks}', flush=True)
+    execute(src, run, src.stem, params, loud=True)
+    print(f'{args.name}: executed copy in {run / (src.stem + ".ipynb")}')
+
+def execute(src:Path, run:Path, stem:str, params:dict, loud:bool):
+    "papermill `src` into run/<stem>.ipynb (from a headless copy, run/<stem>.input.ipynb); loud: show its progress."
     # papermill's progress bar (one tick a cell) and every cell's output reach the terminal; fexpr's own progress bars
     # (training, edits, descriptors) are written as plain text in the kernel (fexpr.core.progress_bar)
     os.environ.setdefault('FEXPR_PROGRESS', 'text')
-    papermill.execute_notebook(str(headless_copy(src, run / f'{src.stem}.input.ipynb')), str(run / f'{src.stem}.ipynb'),
-                               parameters=params, cwd=str(src.parent), kernel_name='python3', progress_bar=True,
-                               log_output=True, stdout_file=sys.stdout, stderr_file=sys.stderr)
-    print(f'{args.name}: executed copy in {run / (src.stem + ".ipynb")}')
+    streams = dict(stdout_file=sys.stdout, stderr_file=sys.stderr) if loud else {}
+    papermill.execute_notebook(str(headless_copy(src, run / f'{stem}.input.ipynb')), str(run / f'{stem}.ipynb'),
+                               parameters=params, cwd=str(src.parent), kernel_name='python3', progress_bar=loud,
+                               log_output=loud, **streams)
 
 if __name__ == '__main__': main()
