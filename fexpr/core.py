@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #2ec22422
 from __future__ import annotations
-import hashlib, json, os, random, sys, tempfile, time, warnings
+import contextlib, hashlib, json, os, random, signal, sys, tempfile, threading, time, warnings
 from pathlib import Path
 import numpy as np
 import torch
@@ -16,8 +16,8 @@ import fexpr
 # %% auto #0
 __all__ = ['FexprError', 'ConfigMismatchError', 'CheckpointError', 'set_seed', 'get_device', 'to_float', 'to_uint8',
            'as_image_tensor', 'convert_channels', 'image_grid', 'save_image', 'show_images', 'show_rows', 'save_figure',
-           'data_root', 'run_folders', 'save_checkpoint', 'load_checkpoint', 'checkpoint_card', 'seal_checkpoint',
-           'build_model', 'load_model', 'fingerprint', 'cached_result', 'wall_times', 'progress_bar']
+           'data_root', 'run_folders', 'save_checkpoint', 'signals_deferred', 'load_checkpoint', 'checkpoint_card',
+           'seal_checkpoint', 'build_model', 'load_model', 'fingerprint', 'cached_result', 'wall_times', 'progress_bar']
 
 # %% ../nbs/00_core.ipynb #6c817232
 class FexprError(Exception):
@@ -340,6 +340,20 @@ def save_checkpoint(path:str|Path, # destination; '.safetensors' is added when m
     card = {'config': ckpt.get('config'), 'step': ckpt.get('step'), 'fexpr_version': fexpr.__version__}
     _atomic_write(path.with_suffix('.json'), lambda tmp: Path(tmp).write_text(json.dumps(card, indent=1, default=str)))
     return path
+
+# %% ../nbs/00_core.ipynb #e7287813
+@contextlib.contextmanager
+def signals_deferred():
+    "Within it, SIGINT and SIGTERM wait, then are raised again when it ends (main thread only; elsewhere a no-op)."
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    got = []
+    old = {s: signal.signal(s, lambda signum, frame: got.append(signum)) for s in (signal.SIGINT, signal.SIGTERM)}
+    try: yield
+    finally:
+        for s, h in old.items(): signal.signal(s, h if h is not None else signal.SIG_DFL)
+        for s in dict.fromkeys(got): signal.raise_signal(s)
 
 # %% ../nbs/00_core.ipynb #c0cf39aa
 _RESTORE = 'restore it from git (`git checkout -- checkpoints/`) or a copy, or retrain it'

@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_edit.ipynb #3bffb1d4
 from __future__ import annotations
-import contextlib, functools, glob, math, os, shutil, signal, tempfile, threading
+import contextlib, functools, glob, math, os, shutil, tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
@@ -530,19 +530,6 @@ def _images(ed:Editor, p:_Prepared, faces:list, keys:list, strength:float|None=N
     return imgs
 
 # %% ../nbs/12_edit.ipynb #42279d25
-@contextlib.contextmanager
-def _signals_deferred():
-    "Hold SIGINT and SIGTERM back until the block is done, then deliver them (a no-op off the main thread)."
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    got, sigs = [], [s for s in (signal.SIGINT, getattr(signal, 'SIGTERM', None)) if s is not None]
-    old = {s: signal.signal(s, lambda n, frame: got.append(n)) for s in sigs}
-    try: yield
-    finally:
-        for s, h in old.items(): signal.signal(s, signal.SIG_DFL if h is None else h)
-        for n in dict.fromkeys(got): signal.raise_signal(n)
-
 def _temp_beside(path:Path, tag:str='') -> str:
     "A new empty hidden file in `path`'s folder: `.<name>.<random><tag>.tmp`."
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix=f'{tag}.tmp')
@@ -599,14 +586,14 @@ def write_files(files:dict, # {path: write}: `write(tmp)` writes the file's cont
     tmps, made = {}, []
     try:
         for p, write in files.items():
-            with _signals_deferred():
+            with signals_deferred():
                 made += _make_dirs(p.parent)
                 tmps[p] = _temp_beside(p)
             write(tmps[p])
             os.chmod(tmps[p], 0o666 & ~umask)  # mkstemp's files are private (0600): the usual permissions instead
-        with _signals_deferred(): _move_into_place(tmps)
+        with signals_deferred(): _move_into_place(tmps)
     except BaseException:
-        with _signals_deferred():
+        with signals_deferred():
             for t in tmps.values():
                 if os.path.exists(t): os.remove(t)
             for d in reversed(made):

@@ -343,20 +343,6 @@ def _resume_all(self:Trainer) -> bool:
         self._trim_log()
     return resumed
 
-# %% ../nbs/10_train.ipynb #99356ae8
-@contextlib.contextmanager
-def _interrupts_deferred():
-    "Within it, SIGINT and SIGTERM wait: each is raised again when it ends (main thread only: Python's signals)."
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    got = []
-    old = {s: signal.signal(s, lambda signum, frame: got.append(signum)) for s in (signal.SIGINT, signal.SIGTERM)}
-    try: yield
-    finally:
-        for s, h in old.items(): signal.signal(s, h if h is not None else signal.SIG_DFL)
-        for s in dict.fromkeys(got): signal.raise_signal(s)
-
 # %% ../nbs/10_train.ipynb #9c06aa8c
 def _step_generator(seed:int, step:int) -> torch.Generator:
     return torch.Generator().manual_seed(seed * 1_000_003 + step)
@@ -383,7 +369,7 @@ def _update(self:Trainer):
     "Clip the gradients, then apply the step whole (optimiser, schedule, counter, EMA): an interrupt waits for it."
     if self.cfg.grad_clip_value: torch.nn.utils.clip_grad_value_(self.model.parameters(), self.cfg.grad_clip_value)
     if self.cfg.grad_clip: torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.grad_clip)
-    with _interrupts_deferred():
+    with signals_deferred():
         self.opt.step(); self.sched.step(); self.step += 1
         if self.ema: self.ema.update(self.model, self.step)
         self._rng_at_step = None
