@@ -536,7 +536,7 @@ def export_model(path:str|Path, # destination, e.g. checkpoints/emotion_cnn_fer2
                  weights:dict, # the state dict to ship (EMA or best weights)
                  model_config:dict, # the model's config (to rebuild it)
                  card:dict, # model card: data, profile, steps, metrics, ...
-                 max_mb:float=25.0, # refuse larger files (the repository's limit)
+                 max_mb:float|None=25.0, # refuse larger files (the repository's limit); None: no limit
                  extra:dict|None=None, # more to ship beside the weights, e.g. {'code_means': (7, D) tensor}
                 ) -> Path:
     "Save a model for shipping: weights + config + model card (also as `<name>.md`); at most `max_mb`."
@@ -545,7 +545,7 @@ def export_model(path:str|Path, # destination, e.g. checkpoints/emotion_cnn_fer2
     if clash: raise ValueError(f'extra must not use the reserved keys {clash}')
     path = save_checkpoint(path, {**(extra or {}), 'model': weights, 'config': {'model': model_config}, 'card': card})
     mb = path.stat().st_size / 2**20
-    if mb > max_mb:
+    if max_mb is not None and mb > max_mb:
         path.unlink(); path.with_suffix('.json').unlink(missing_ok=True)
         raise FexprError(f'{path.name} would be {mb:.1f} MB, over the {max_mb} MB limit: ship a smaller model (or fp16 weights)')
     path.with_suffix('.md').write_text(_card_markdown(path.stem, {**card, 'size_mb': round(mb, 2)}))

@@ -7,15 +7,21 @@ Under `torchrun --nproc_per_node N` every process runs the notebook and its `Tra
 Rank 0 runs it as usual. Each rank k > 0 sees only its own GPU (LOCAL_RANK), is quiet, writes its executed copy to
 runs/<name>/<name>.rank<k>.ipynb and everything else (figures, run folder, shipped models) to a temporary folder
 deleted at the end; there it finds links to the shipped models rank 0 reads, so both compute the same things.
+
+`--in-process` runs the notebook's code cells in this Python process instead, without Jupyter (for a machine whose
+Python has fexpr's runtime packages but not papermill and a kernel, such as a bare GPU machine): the parameters cell,
+then the parameters given, then the other cells, in the notebook's folder; their printed output shows, the values of
+last lines do not, and no executed copy is written.
 """
 import argparse, json, os, sys, tempfile
 from pathlib import Path
-import nbformat, papermill, yaml
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 
 def headless_copy(src:Path, dst:Path) -> Path:
     "Copy a notebook without its `#| eval: false` cells."
+    import nbformat
     nb = nbformat.read(src, as_version=4)
     nb.cells = [c for c in nb.cells if not (c.cell_type == 'code' and c.source.lstrip().startswith('#| eval: false'))]
     dst.parent.mkdir(parents=True, exist_ok=True)
@@ -58,6 +64,8 @@ def main():
     ap.add_argument('--tag', default=None, help='a variant name: the run goes to runs/<name>_<tag>/ (e.g. a DDPM condition)')
     ap.add_argument('-p', '--param', nargs=2, action='append', default=[], metavar=('NAME', 'YAML_VALUE'),
                     help='override one parameter (value parsed as YAML)')
+    ap.add_argument('--in-process', action='store_true',
+                    help='run the code cells in this process, without Jupyter (no executed copy; see above)')
     args = ap.parse_args()
     src = ROOT / 'nbs' / 'experiments' / f'{args.name}.ipynb'
     if not src.exists():
@@ -65,7 +73,9 @@ def main():
     cfg = ROOT / 'configs' / args.profile / f'{args.name}.yaml'
     params = (yaml.safe_load(cfg.read_text()) or {}) if cfg.exists() else {}
     run = ROOT / 'runs' / (args.name + (f"_{args.tag.replace('+', '_')}" if args.tag else ''))
-    declared = papermill.inspect_notebook(str(src))
+    sys.path.insert(0, str(ROOT))  # this checkout's fexpr, installed or not
+    from fexpr.experiment import declared_parameters
+    declared = declared_parameters(src)
     # smoke runs never overwrite the real figures/ and checkpoints/: their outputs stay in the run folder
     smoke = args.profile == 'smoke'
     folders = {'profile': args.profile, 'out_dir': str(run / 'figures' if smoke else ROOT / 'figures'), 'run_dir': str(run),
@@ -78,18 +88,42 @@ def main():
     if rank > 0:  # a DDP worker: its outputs are thrown away
         with tempfile.TemporaryDirectory(prefix=f'fexpr_{args.name}_rank{rank}_') as scratch:
             print(f'{args.name}: rank {rank} of {world}, outputs in {scratch} (deleted at the end)', flush=True)
-            execute(src, run, f'{src.stem}.rank{rank}', worker_params(params, Path(scratch)), loud=False)
+            moved = worker_params(params, Path(scratch))
+            if args.in_process: execute_here(src, moved)
+            else: execute(src, run, f'{src.stem}.rank{rank}', moved, loud=False)
         return
     ranks = f'; {world} processes' if world > 1 else ''
     print(f'{args.name} [{args.profile}] parameters: {json.dumps(params)}{ranks}', flush=True)
+    if args.in_process:
+        execute_here(src, params)
+        print(f'{args.name}: done (in-process: no executed copy)')
+        return
     execute(src, run, src.stem, params, loud=True)
     print(f'{args.name}: executed copy in {run / (src.stem + ".ipynb")}')
+
+def execute_here(src:Path, params:dict):
+    "Run `src`'s code cells in this process as papermill would: parameters cell, the given parameters, the rest."
+    os.environ.setdefault('FEXPR_PROGRESS', 'text')
+    os.environ.setdefault('MPLBACKEND', 'Agg')
+    cells = [c for c in json.loads(src.read_text(encoding='utf-8'))['cells'] if c['cell_type'] == 'code']
+    namespace, here = {'__name__': '__main__'}, os.getcwd()
+    os.chdir(src.parent)
+    try:
+        for i, c in enumerate(cells):
+            code = ''.join(c['source'])
+            if code.lstrip().startswith('#| eval: false'): continue
+            if any(line.lstrip().startswith(('%', '!')) for line in code.splitlines()):
+                sys.exit(f'{src.name}: code cell {i} uses IPython syntax (% or !): run it without --in-process')
+            exec(compile(code, f'{src.name}, code cell {i}', 'exec'), namespace)
+            if 'parameters' in c.get('metadata', {}).get('tags', []): namespace.update(params)
+    finally: os.chdir(here)
 
 def execute(src:Path, run:Path, stem:str, params:dict, loud:bool):
     "papermill `src` into run/<stem>.ipynb (from a headless copy, run/<stem>.input.ipynb); loud: show its progress."
     # papermill's progress bar (one tick a cell) and every cell's output reach the terminal; fexpr's own progress bars
     # (training, edits, descriptors) are written as plain text in the kernel (fexpr.core.progress_bar)
     os.environ.setdefault('FEXPR_PROGRESS', 'text')
+    import papermill
     streams = dict(stdout_file=sys.stdout, stderr_file=sys.stderr) if loud else {}
     papermill.execute_notebook(str(headless_copy(src, run / f'{stem}.input.ipynb')), str(run / f'{stem}.ipynb'),
                                parameters=params, cwd=str(src.parent), kernel_name='python3', progress_bar=loud,
