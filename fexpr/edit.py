@@ -17,7 +17,7 @@ from .core import *
 from .images import read_image
 from .faces import (EMOTIONS, CKPLUS_CLASSES, CELEBA_ATTRS, parse_emotions, parse_attrs, attr_edits, attr_targets,
                          _attr_rows, _edit_name)
-from .photo import (crop_faces, detect_faces, pick_faces, align_face, paste_back, fit_crop, tight_crop_problem,
+from .photo import (detect_faces, pick_faces, align_face, paste_back, fit_crop, tight_crop_problem,
                          TIGHT_CROP, FaceCrop, NoFaceError, landmarks68, expression_mask)
 from .ddpm import DDPM, edit_invert, edit_sdedit, edit_resample, edit_friendly, shift_code
 from .vae import ConvVAE, EmotionCNN, AttributeCNN, predict_attributes, check_images, _evaluating

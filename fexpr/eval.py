@@ -648,6 +648,7 @@ RESULTS_SECTIONS = [  # (title, notebooks that write it, tables, figure name pat
      ['40_train_celeba_attributes.md', 'celeba_edits.md', 'celeba_real_photos.md'],
      ['40_train_celeba_*.png', 'celeba_*.png']),
     ('Speed', ['90_bench_ddpm', '91_bench_batch'], ['90_bench_ddpm.md', '91_bench_batch.md'], []),
+    ('The paper profile on one GPU', ['tools/gpu_paper.py'], ['gpu_h200/README.md'], ['gpu_h200/*.png']),
     ('Demo: the README command', ['demo'], [], ['demo_*.png']),
 ]
 
@@ -681,12 +682,13 @@ def results_report(figures:str|Path='figures', # the folder the experiment noteb
     for name, notebooks, tables, patterns in RESULTS_SECTIONS:
         out += [f'## {name}', '', 'Written by ' + ', '.join(f'`{n}`' for n in notebooks) + '.', '']
         make = ' '.join(notebooks) if len(notebooks) > 1 else notebooks[0]
+        how = f'`python {make}` on a GPU machine' if make.endswith('.py') else f'`make {make}`'
         for t in tables:
             f = figures / t
             out += ([_demote(f.read_text().strip(), 2), ''] if f.exists() else
-                    [f'_`{t}` not generated yet: run `make {make}`._', ''])
+                    [f'_`{t}` not generated yet: run {how}._', ''])
         pngs = sorted({p for pat in patterns for p in figures.glob(pat)})
-        if pngs: out += ['Figures: ' + ', '.join(f'[{p.stem}]({p.name})' for p in pngs), '']
+        if pngs: out += ['Figures: ' + ', '.join(f'[{p.stem}]({p.relative_to(figures).as_posix()})' for p in pngs), '']
         elif patterns and not tables: out += ['_No figures generated yet._', '']
     return '\n'.join(out).rstrip() + '\n'
 

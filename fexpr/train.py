@@ -5,7 +5,7 @@
 # %% ../nbs/10_train.ipynb #d6d04c55
 from __future__ import annotations
 import atexit, contextlib, copy, datetime, hashlib, json, math, os, signal, subprocess, threading, time
-from dataclasses import dataclass, asdict, field, fields
+from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import Callable, Literal
 import torch
