@@ -14,7 +14,7 @@ DDPM_CONDS ?= label label+cnn label+vae
 # 13_train_fvae trains the flow VAE, its confidence net and the pixel VAE once per paired data set (30-34 use both).
 FVAE_DATASETS ?= ckplus taiwanese
 
-.PHONY: install test check reproduce demo experiments hooks clean-runs $(EXPERIMENTS)
+.PHONY: install test check reproduce demo experiments hooks lab clean-runs $(EXPERIMENTS)
 
 # Creates .venv if missing and installs fexpr (editable) with the pinned versions in constraints.txt.
 $(VENV)/.installed: settings.ini setup.py constraints.txt
@@ -58,6 +58,11 @@ $(filter-out 12_train_ddpm 13_train_fvae,$(EXPERIMENTS)): install
 # Jupyter save hooks (clean notebooks on save) and the nbdev merge driver for notebooks.
 hooks: install
 	$(BIN)/nbdev_install_hooks
+
+# JupyterLab (in the dev extras) on the notebooks, with fexpr's kernel and widgets; LAB_FLAGS e.g. --no-browser --port 8899.
+LAB_FLAGS ?=
+lab: install
+	$(BIN)/jupyter lab --notebook-dir nbs $(LAB_FLAGS)
 
 clean-runs:
 	rm -rf runs
