@@ -19,11 +19,15 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 
+def interactive(cell) -> bool:
+    "Whether a notebook cell is interactive only (a code cell marked `#| eval: false`): headless runs leave it out."
+    return cell['cell_type'] == 'code' and ''.join(cell['source']).lstrip().startswith('#| eval: false')
+
 def headless_copy(src:Path, dst:Path) -> Path:
     "Copy a notebook without its `#| eval: false` cells."
     import nbformat
     nb = nbformat.read(src, as_version=4)
-    nb.cells = [c for c in nb.cells if not (c.cell_type == 'code' and c.source.lstrip().startswith('#| eval: false'))]
+    nb.cells = [c for c in nb.cells if not interactive(c)]
     dst.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, dst)
     return dst
@@ -73,9 +77,13 @@ def main():
     cfg = ROOT / 'configs' / args.profile / f'{args.name}.yaml'
     params = (yaml.safe_load(cfg.read_text()) or {}) if cfg.exists() else {}
     run = ROOT / 'runs' / (args.name + (f"_{args.tag.replace('+', '_')}" if args.tag else ''))
-    sys.path.insert(0, str(ROOT))  # this checkout's fexpr, installed or not
-    from fexpr.experiment import declared_parameters
-    declared = declared_parameters(src)
+    if args.in_process:  # fexpr's own reader; papermill's keeps this process free of torch while the kernel runs
+        sys.path.insert(0, str(ROOT))  # this checkout's fexpr, installed or not
+        from fexpr.experiment import declared_parameters
+        declared = declared_parameters(src)
+    else:
+        import papermill
+        declared = papermill.inspect_notebook(str(src))
     # smoke runs never overwrite the real figures/ and checkpoints/: their outputs stay in the run folder
     smoke = args.profile == 'smoke'
     folders = {'profile': args.profile, 'out_dir': str(run / 'figures' if smoke else ROOT / 'figures'), 'run_dir': str(run),
@@ -83,6 +91,8 @@ def main():
     params.update({k: v for k, v in folders.items() if k in declared})
     params.update({k: yaml.safe_load(v) for k, v in args.param})
     refuse_undeclared(params, declared, args.name, cfg)
+    # fexpr's progress bars (training, edits, descriptors) are written as plain text, not as widgets
+    os.environ.setdefault('FEXPR_PROGRESS', 'text')
     rank, world = int(os.environ.get('RANK', 0)), int(os.environ.get('WORLD_SIZE', 1))
     if world > 1: pin_gpu()
     if rank > 0:  # a DDP worker: its outputs are thrown away
@@ -103,15 +113,13 @@ def main():
 
 def execute_here(src:Path, params:dict):
     "Run `src`'s code cells in this process as papermill would: parameters cell, the given parameters, the rest."
-    os.environ.setdefault('FEXPR_PROGRESS', 'text')
     os.environ.setdefault('MPLBACKEND', 'Agg')
-    cells = [c for c in json.loads(src.read_text(encoding='utf-8'))['cells'] if c['cell_type'] == 'code']
+    cells = [c for c in json.loads(src.read_text(encoding='utf-8'))['cells'] if c['cell_type'] == 'code' and not interactive(c)]
     namespace, here = {'__name__': '__main__'}, os.getcwd()
     os.chdir(src.parent)
     try:
         for i, c in enumerate(cells):
             code = ''.join(c['source'])
-            if code.lstrip().startswith('#| eval: false'): continue
             if any(line.lstrip().startswith(('%', '!')) for line in code.splitlines()):
                 sys.exit(f'{src.name}: code cell {i} uses IPython syntax (% or !): run it without --in-process')
             exec(compile(code, f'{src.name}, code cell {i}', 'exec'), namespace)
@@ -120,9 +128,7 @@ def execute_here(src:Path, params:dict):
 
 def execute(src:Path, run:Path, stem:str, params:dict, loud:bool):
     "papermill `src` into run/<stem>.ipynb (from a headless copy, run/<stem>.input.ipynb); loud: show its progress."
-    # papermill's progress bar (one tick a cell) and every cell's output reach the terminal; fexpr's own progress bars
-    # (training, edits, descriptors) are written as plain text in the kernel (fexpr.core.progress_bar)
-    os.environ.setdefault('FEXPR_PROGRESS', 'text')
+    # papermill's progress bar (one tick a cell) and every cell's output reach the terminal
     import papermill
     streams = dict(stdout_file=sys.stdout, stderr_file=sys.stderr) if loud else {}
     papermill.execute_notebook(str(headless_copy(src, run / f'{stem}.input.ipynb')), str(run / f'{stem}.ipynb'),
