@@ -5,11 +5,13 @@
 # %% ../nbs/13_cli.ipynb #5c8248c3
 from __future__ import annotations
 import argparse, contextlib, os, signal, sys, threading, time
+from dataclasses import replace
 from collections import Counter
 from pathlib import Path
 import fexpr
 from .core import *
 from .faces import EMOTIONS, CELEBA_ATTRS
+from .photo import paste_back
 from .edit import (MODELS, DEFAULT_METHOD, DEFAULT_ATTR_METHOD, DEFAULT_GUIDANCE, INVERT_GUIDANCE, SHIFT_GUIDANCE,
                         FRIENDLY_GUIDANCE, CLASSIFIER, ATTR_CLASSIFIER, EditResult, checkpoint_dir, edit, edit_stream,
                         edit_attributes_stream, image_files, parse_method, save_results, show_edits, _one_line,
@@ -61,6 +63,9 @@ def _edit_parser(sub):
     e.add_argument('--faces', choices=('largest', 'all'), default='largest',
                    help="a photo's faces to edit: largest (default) or all (every face the detector is sure of, edited "
                         'in one batch and pasted back into the same output photo)')
+    e.add_argument('--transfer', choices=('flow', 'paste'), default='flow',
+                   help="how a photo's edit reaches its pixels: flow (default: the crop's flow moves the photo's own "
+                        "pixels, plus a residual for what a warp cannot make) or paste (the crop's change, upscaled)")
     e.add_argument('--device', default=None, help='cpu, cuda, mps (default: $FEXPR_DEVICE, else the best available)')
     e.add_argument('--chunk', type=int, default=16,
                    help='inputs read, edited (in one batch) and written at a time (default 16): memory stays bounded')
@@ -136,7 +141,7 @@ def _cmd_edit(a) -> int:
     _check_apart(a.out, a.images)
     kw = dict(method=a.method, strength=a.strength, steps=a.steps, guidance=a.guidance, seed=a.seed,
               checkpoint=a.checkpoint, device=a.device, out=a.out, chunk=a.chunk, skip_existing=a.skip_existing,
-              keep_going=a.keep_going, faces=a.faces)
+              keep_going=a.keep_going, faces=a.faces, transfer=a.transfer)
     items = (edit_attributes_stream(files, a.attr, source_attrs=a.source, **kw) if a.attr is not None else
              edit_stream(files, a.to, source=a.source, local=a.local, guidance_rescale=a.guidance_rescale, **kw))
     failed = _consume(items, len(files), a.done)
@@ -181,15 +186,20 @@ def demo(out:str|Path='figures', # where the figure and the edited photos go
     out = Path(out)
     photo = skdata.astronaut()
     t0 = time.perf_counter()
-    r = edit(photo, 'all', method, seed=seed)
+    r = edit(photo, 'all', method, seed=seed, transfer='flow')
     dt = time.perf_counter() - t0
     r.name = 'astronaut'
     save_results([r], out / 'demo')
     fig = show_edits(r, size=2.2, suptitle=f'fexpr demo: {r.method}, source {r.source_emotion} (predicted), '
-                                              f'7 edits pasted back into the 512x512 photo in {dt:.1f} s')
+                                              f'7 edits carried into the 512x512 photo in {dt:.1f} s')
     save_figure(fig, out, 'demo_astronaut')
     fig = show_edits(r, crops=True, size=1.4, suptitle='the 48x48 aligned crops the model edits')
     save_figure(fig, out, 'demo_astronaut_crops')
+    pasted = {k: paste_back(photo, r.edits[k], r.face) for k in r.images}  # how fexpr carried edits over before
+    fig = show_edits([replace(r, name='astronaut, paste_back', images=pasted), replace(r, name='astronaut, transfer_edit')], zoom=True,
+                     size=1.6, suptitle="the face, zoomed: the crop's change upscaled (paste_back, before) and carried "
+                                        "to the photo's own pixels (transfer_edit, now)")
+    save_figure(fig, out, 'demo_astronaut_transfer')
     print(f'demo: {r.method}, edits in {dt:.1f} s; {out}/demo_astronaut.png and {out}/demo/astronaut_<emotion>.png')
     return r
 

@@ -17,16 +17,16 @@ from .core import *
 from .images import read_image
 from .faces import (EMOTIONS, CKPLUS_CLASSES, CELEBA_ATTRS, parse_emotions, parse_attrs, attr_edits, attr_targets,
                          _attr_rows, _edit_name)
-from .photo import (detect_faces, pick_faces, align_face, paste_back, fit_crop, tight_crop_problem,
+from .photo import (detect_faces, pick_faces, align_face, paste_back, transfer_edit, fit_crop, tight_crop_problem,
                          TIGHT_CROP, FaceCrop, NoFaceError, landmarks68, expression_mask)
 from .ddpm import DDPM, edit_invert, edit_sdedit, edit_resample, edit_friendly, shift_code
 from .vae import ConvVAE, EmotionCNN, AttributeCNN, predict_attributes, check_images, _evaluating
-from .fvae import FVAE, expression_direction, warp, flow_upsample, _label_tensor
+from .fvae import FVAE, expression_direction, warp, flow_upsample, flow_to_pixels, _label_tensor
 
 # %% auto #0
 __all__ = ['MODELS', 'PROCEDURES', 'DEFAULT_STRENGTH', 'DEFAULT_METHOD', 'DEFAULT_GUIDANCE', 'FRIENDLY_GUIDANCE',
            'INVERT_GUIDANCE', 'SHIFT_GUIDANCE', 'METHOD_GUIDANCE', 'METHOD_SETTINGS', 'CLASSIFIER', 'ATTR_CLASSIFIER',
-           'DEFAULT_ATTR_METHOD', 'IMAGE_SUFFIXES', 'ModelSpec', 'UnknownMethodError', 'default_guidance',
+           'DEFAULT_ATTR_METHOD', 'TRANSFERS', 'IMAGE_SUFFIXES', 'ModelSpec', 'UnknownMethodError', 'default_guidance',
            'default_settings', 'method_names', 'parse_method', 'checkpoint_dir', 'Editor', 'tiny_checkpoints',
            'NonFiniteOutputError', 'FaceEdit', 'EditResult', 'write_files', 'save_results', 'BatchItem', 'edit_stream',
            'edit', 'image_files', 'AttrEditResult', 'edit_attributes_stream', 'edit_attributes', 'show_edits']
@@ -516,17 +516,35 @@ def _own_channels(img:np.ndarray, # (H,W,3) uint8 result
     grey = bool((like[..., 0] == like[..., 1]).all() and (like[..., 1] == like[..., 2]).all())
     return np.asarray(Image.fromarray(img).convert('L')) if grey else img
 
-def _images(ed:Editor, p:_Prepared, faces:list, keys:list, strength:float|None=None) -> dict:
-    "Each key's output: a crop's edit; a resized crop's, at its size; the photo with every face's edit pasted back."
+TRANSFERS = ('flow', 'paste')  # how a photo's edit reaches its pixels: `fexpr.photo.transfer_edit`, `paste_back`
+
+def _fvae_flows(ed:Editor, crop:torch.Tensor, src:torch.Tensor, names:list, strength:float) -> list:
+    "The flow VAE's own flow from a crop (C,S,S) to each target's edit, as (S,S,2) crop-pixel arrays (checked)."
+    x, target = to_float(crop[None]).to(ed.device), torch.tensor([EMOTIONS.index(n) for n in names])
+    with _evaluating(ed.fvae):
+        direction = expression_direction(ed.code_means, src[:1].expand(len(target)), target).to(x)
+        z = _check_finite(ed.fvae.source_code(x) + strength * direction, ed)
+        flow = _check_finite(ed.fvae.decode(z, x.expand(len(target), -1, -1, -1)), ed)
+    return list(flow_to_pixels(flow).permute(0, 2, 3, 1).double().cpu().numpy())
+
+def _carry(photo:np.ndarray, f:FaceEdit, keys:list, transfer:str, flows:list|None=None, feather:float=0.15) -> dict:
+    "Each key's edit of one face carried into its photo: `transfer_edit` (with `flows`, else DIS) or `paste_back`."
+    if transfer == 'paste': return {k: paste_back(photo[k], f.edits[k], f.face, feather, 'delta') for k in keys}
+    return {k: transfer_edit(photo[k], f.edits[k], f.face, None if flows is None else flows[j], feather)
+            for j, k in enumerate(keys)}
+
+def _images(ed:Editor, p:_Prepared, faces:list, keys:list, strength:float|None=None, transfer:str='flow') -> dict:
+    "Each key's output: a crop's edit; a resized crop's, at its size; the photo with every face's edit carried in."
     if p.kind == 'crop': return {k: _tile(faces[0].edits[k]) for k in keys}
     if p.kind == 'resized crop':  # the edit's change, resized back over the whole image
-        return {k: _own_channels(paste_back(p.photo, faces[0].edits[k], faces[0].face, feather=0), p.photo)
-                for k in keys}
+        return {k: _own_channels(v, p.photo) for k, v in _carry(dict.fromkeys(keys, p.photo), faces[0], keys,
+                                                                 transfer, feather=0).items()}
     imgs = dict.fromkeys(keys, p.photo)
-    for f in faces:  # largest first, each pasted into the photo so far
-        if ed.fvae is None: imgs = {k: paste_back(imgs[k], f.edits[k], f.face, mode='delta') for k in keys}
-        else: imgs = _fvae_photo(ed, p.photo, f.face, f.crop, torch.tensor([EMOTIONS.index(f.source)]), keys,
-                                 strength, imgs)
+    for f in faces:  # largest first, each carried into the photo so far
+        src = None if ed.fvae is None else torch.tensor([EMOTIONS.index(f.source)])
+        if ed.fvae is not None and transfer == 'paste':  # the flow upsampled onto a high-resolution crop, pasted
+            imgs = _fvae_photo(ed, p.photo, f.face, f.crop, src, keys, strength, imgs)
+        else: imgs = _carry(imgs, f, keys, transfer, None if src is None else _fvae_flows(ed, f.crop, src, keys, strength))
     return imgs
 
 # %% ../nbs/12_edit.ipynb #42279d25
@@ -649,7 +667,13 @@ def _one_line(e:BaseException) -> str:
     return msg if msg and isinstance(e, (FexprError, OSError)) else f'{type(e).__name__}: {msg}'.rstrip(': ')
 
 # %% ../nbs/12_edit.ipynb #bf12fc32
-def _edit_settings(method, strength, steps, guidance, seed, code_guidance, code_shift, local, guidance_rescale) -> dict:
+def _check_transfer(transfer:str) -> str:
+    "Refuse a `transfer` other than those in `TRANSFERS` (before any model loads)."
+    if transfer not in TRANSFERS: raise ValueError(f'transfer must be one of {TRANSFERS}, got {transfer!r}')
+    return transfer
+
+def _edit_settings(method, strength, steps, guidance, seed, code_guidance, code_shift, local, guidance_rescale,
+                   transfer='flow') -> dict:
     "The settings `edit` passes to `Editor.edit_crops`: the method's defaults filled in, checked before a model loads."
     spec, proc = parse_method(method)
     name = f'{spec.name}:{proc}'
@@ -657,7 +681,7 @@ def _edit_settings(method, strength, steps, guidance, seed, code_guidance, code_
     s = dict(strength=DEFAULT_STRENGTH[proc] if strength is None else strength, steps=steps,
              guidance=default_guidance(name) if guidance is None else guidance, code_guidance=code_guidance, seed=seed,
              guidance_rescale=guidance_rescale, code_shift=d['code_shift'] if code_shift is None else code_shift,
-             local=d['local'] if local is None else local)
+             local=d['local'] if local is None else local, transfer=_check_transfer(transfer))
     rule = {'guidance_rescale': guidance_rescale} if guidance_rescale != 0 else None
     _check_settings(s['strength'], steps, s['guidance'], proc, 0., code_guidance, s['code_shift'], rule)
     _check_local(s['local'], spec, name)
@@ -684,13 +708,13 @@ def _result(ed:Editor, p:_Prepared, names:list, edits:list, srcs:list, predicted
     "One input's EditResult from its faces' edited crops (T,C,S,S) and source emotions; photos get them pasted back."
     faces = [FaceEdit(c, dict(zip(names, e)), EMOTIONS[int(s)], predicted, f)
              for c, f, e, s in zip(p.crops, p.faces, edits, srcs)]
-    imgs, first = _images(ed, p, faces, names, settings['strength']), faces[0]
+    imgs, first = _images(ed, p, faces, names, settings['strength'], settings['transfer']), faces[0]
     return EditResult(p.name, p.kind, first.source, predicted, imgs, first.crop, first.edits, first.face, p.photo,
                       ed.method, settings, faces, p.found)
 
 def _edit_chunk(ed:Editor, prepared:list, sources:list, names:list, settings:dict) -> list[EditResult]:
     "Edit every face of the prepared inputs in one batched `Editor.edit_crops` call (per group: predicted, given)."
-    kw = {k: v for k, v in settings.items() if k != 'seed'}
+    kw = {k: v for k, v in settings.items() if k not in ('seed', 'transfer')}
     crops = [c for p in prepared for c in p.crops]
     given = [s for p, s in zip(prepared, sources) for _ in p.crops]  # an input's source is each of its faces'
     edits, srcs = [None] * len(crops), [None] * len(crops)
@@ -781,13 +805,15 @@ def edit_stream(images, # paths (or in-memory images); see `image_files` for fol
                 keep_going:bool=False, # report an input that cannot be read or has no face ('failed') and go on
                 faces:str='largest', # a photo's faces to edit: 'largest', or 'all' (`fexpr.photo.pick_faces`), each
                                      # pasted back into the same output photo
+                transfer:str='flow', # a photo's edit: 'flow' (`fexpr.photo.transfer_edit`: the photo's own pixels
+                                     # moved, plus a residual) or 'paste' (the crop's change upscaled: `paste_back`)
                ): # an iterator: a `BatchItem` per input, in order, once its chunk is written
     "Edit many faces or photos a chunk at a time, in bounded memory, writing each chunk's outputs as it goes."
     # everything below runs at the call, before any model loads; the returned iterator does the work
     inputs, names = _as_inputs(images), parse_emotions(to)
     _check_kind(method, attrs=False)
     settings = _edit_settings(method, strength, steps, guidance, seed, code_guidance, code_shift, local,
-                              guidance_rescale)
+                              guidance_rescale, transfer)
     sources = _emotion_sources(source, len(inputs))
     load = lambda: Editor(method, checkpoint, checkpoint_dir, device)
     work = lambda ed, prepared, idx: _edit_chunk(ed, prepared, [sources[i] for i in idx], names, settings)
@@ -928,18 +954,19 @@ def _per_input(source, n:int) -> list:
     if len(rows) != n: raise ValueError(f'source_attrs gives {len(rows)} attribute vectors for {n} inputs')
     return list(rows)
 
-def _attr_settings(method:str, strength, steps, guidance, eta, seed) -> dict:
+def _attr_settings(method:str, strength, steps, guidance, eta, seed, transfer='flow') -> dict:
     "The settings `edit_attributes` passes to `Editor.edit_attr_crops`, checked before any model loads."
     spec, proc = parse_method(method)
     s = dict(strength=DEFAULT_STRENGTH[proc] if strength is None else strength, steps=steps,
-             guidance=default_guidance(f'{spec.name}:{proc}') if guidance is None else guidance, eta=eta, seed=seed)
+             guidance=default_guidance(f'{spec.name}:{proc}') if guidance is None else guidance, eta=eta, seed=seed,
+             transfer=_check_transfer(transfer))
     _check_settings(s['strength'], steps, s['guidance'], proc, eta, 1.0, 1.0)
     return s
 
 def _edit_attrs_chunk(ed:Editor, prepared:list, sources:list, edits:list, settings:dict) -> list[AttrEditResult]:
     "Edit every face of the prepared inputs in one batched `Editor.edit_attr_crops` call; photos get them pasted back."
     shared = sources[0] is None or isinstance(sources[0], (str, dict))  # `_per_input`: then all inputs share it
-    kw = {k: v for k, v in settings.items() if k != 'seed'}
+    kw = {k: v for k, v in settings.items() if k not in ('seed', 'transfer')}
     crops = [c for p in prepared for c in p.crops]
     given = sources[0] if shared else torch.stack([s for p, s in zip(prepared, sources) for _ in p.crops])
     out, src, tgt = ed.edit_attr_crops(torch.stack(crops), edits, given, seed=[settings['seed']] * len(crops), **kw)
@@ -948,7 +975,8 @@ def _edit_attrs_chunk(ed:Editor, prepared:list, sources:list, edits:list, settin
         faces = [FaceEdit(c, dict(zip(keys, oi)), si, shared, f, dict(zip(keys, ti)))
                  for c, f, oi, si, ti in zip(p.crops, p.faces, o, s, t)]
         first = faces[0]
-        results.append(AttrEditResult(p.name, p.kind, first.source, shared, _images(ed, p, faces, keys), first.crop,
+        results.append(AttrEditResult(p.name, p.kind, first.source, shared,
+                                      _images(ed, p, faces, keys, transfer=settings['transfer']), first.crop,
                                       first.edits, first.targets, first.face, p.photo, ed.method, settings, faces,
                                       p.found))
     return results
@@ -966,11 +994,12 @@ def edit_attributes_stream(images, # paths (or in-memory images); see `image_fil
                            out:str|Path|None=None, # each chunk's outputs: <out>/<name>_<Attr>=<value>.png
                            chunk:int=16, skip_existing:bool=False, keep_going:bool=False, # as in `edit_stream`
                            faces:str='largest', # a photo's faces to edit: 'largest' or 'all' (as in `edit_stream`)
+                           transfer:str='flow', # 'flow' or 'paste' (as in `edit_stream`)
                           ): # an iterator: a `BatchItem` per input, in order, once its chunk is written
     "`edit_stream` for CelebA attributes: many faces or photos a chunk at a time, each chunk written as it goes."
     inputs, edits, method = _as_inputs(images), attr_edits(attrs), method or DEFAULT_ATTR_METHOD
     _check_kind(method, attrs=True)
-    settings = _attr_settings(method, strength, steps, guidance, eta, seed)
+    settings = _attr_settings(method, strength, steps, guidance, eta, seed, transfer)
     sources = _per_input(source_attrs, len(inputs))
     load = lambda: Editor(method, checkpoint, checkpoint_dir, device)
     work = lambda ed, prepared, idx: _edit_attrs_chunk(ed, prepared, [sources[i] for i in idx], edits, settings)
@@ -989,10 +1018,20 @@ def edit_attributes(images, # a path, PIL image, array or tensor, or a list of t
 
 
 # %% ../nbs/12_edit.ipynb #9fb064de
+def _face_view(r, grow:float=0.6) -> tuple:
+    "The slices of a result's photo around its largest face: the face box grown by `grow` of its size, kept square."
+    b, (h, w) = r.face.box, r.photo.shape[:2]
+    cx, cy, half = (b.left + b.right) / 2, (b.top + b.bottom) / 2, max(b.width, b.height) * (1 + grow) / 2
+    y0, y1 = max(0, round(cy - half)), min(h, round(cy + half))
+    x0, x1 = max(0, round(cx - half)), min(w, round(cx + half))
+    return np.s_[y0:y1, x0:x1]
+
 def show_edits(results, # an EditResult / AttrEditResult or a list of them
                crops:bool=False, # show the model-sized crops instead of the (pasted-back) images
                size:float=1.6, # inches per tile
-               suptitle:str|None=None):
+               suptitle:str|None=None,
+               zoom:bool=False, # photos: show the region around the largest face (its box grown by 60%) only
+              ):
     "A figure with one row per input: the input, then its edits by target emotion."
     import matplotlib.pyplot as plt
     results = list(results) if isinstance(results, (list, tuple)) else [results]
@@ -1001,8 +1040,9 @@ def show_edits(results, # an EditResult / AttrEditResult or a list of them
     for row, r in zip(axes, results):
         small = crops or r.kind == 'crop'
         source = getattr(r, 'source_label', None) or r.source_emotion
-        tiles = [(f'{r.name}\n({source})', _tile(r.crop) if small else r.photo)]
-        tiles += [(e, _tile(c) if small else im) for (e, im), c in zip(r.images.items(), r.edits.values())]
+        view = _face_view(r) if zoom and not small and r.face is not None else np.s_[:, :]
+        tiles = [(f'{r.name}\n({source})', _tile(r.crop) if small else r.photo[view])]
+        tiles += [(e, _tile(c) if small else im[view]) for (e, im), c in zip(r.images.items(), r.edits.values())]
         for ax, tile in zip(row, tiles + [None] * (ncol - len(tiles))):
             ax.axis('off')
             if tile is None: continue

@@ -18,6 +18,7 @@ from .images import color_transfer
 from .faces import CKPLUS_CLASSES, FaceSet, emotion_index
 from .data import load_ckplus, load_taiwanese
 from .data import make_pairs, split_by_identity
+from .photo import dis_flow_px
 from .vae import ActKind, Reduction, InputError, check_images, conv_block, kl_divergence, kl_weight
 from .vae import reparameterize, _Configurable, _act, _check_choice, _down_stage, _evaluating, _field
 
@@ -609,17 +610,11 @@ def dis_flow(source:torch.Tensor, # (B,C,H,W) uint8, or float in [-1,1]
              target:torch.Tensor, # (B,C,H,W) like `source`
              preset:Literal['ultrafast', 'fast', 'medium']='medium', # OpenCV's DIS preset
             ) -> torch.Tensor: # (B,2,H,W) normalised float flow on source's device
-    "Dense DIS optical flow such that warp(source, flow) approximates target."
-    try: import cv2
-    except ImportError:
-        raise FexprError('dis_flow needs OpenCV: pip install opencv-contrib-python-headless') from None
+    "Dense DIS optical flow such that warp(source, flow) approximates target (`fexpr.photo.dis_flow_px` per pair)."
     if source.shape != target.shape:
         raise InputError(f'dis_flow: source {tuple(source.shape)} and target {tuple(target.shape)} differ in shape')
-    presets = {'ultrafast': cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST, 'fast': cv2.DISOPTICAL_FLOW_PRESET_FAST,
-               'medium': cv2.DISOPTICAL_FLOW_PRESET_MEDIUM}
-    dis = cv2.DISOpticalFlow_create(presets[_check_choice('preset', preset, Literal['ultrafast', 'fast', 'medium'])])
-    dis.setFinestScale(0)  # full resolution: face crops are small
-    flows = [dis.calc(t, s, None) for s, t in zip(_grey_u8(source), _grey_u8(target))]
+    preset = _check_choice('preset', preset, Literal['ultrafast', 'fast', 'medium'])
+    flows = [dis_flow_px(s, t, preset) for s, t in zip(_grey_u8(source), _grey_u8(target))]
     px = torch.from_numpy(np.stack(flows)).permute(0, 3, 1, 2).float()
     return pixels_to_flow(px).to(source.device)
 

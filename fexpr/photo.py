@@ -17,7 +17,8 @@ from .images import read_image
 # %% auto #0
 __all__ = ['FACE_SCORE', 'FACE_TEMPLATES', 'TIGHT_CROP', 'NoFaceError', 'FaceBox', 'detect_faces', 'pick_faces', 'landmarks5',
            'measure_template', 'similarity_transform', 'FaceCrop', 'align_face', 'crop_faces', 'crop_face_set',
-           'landmarks68', 'expression_mask', 'paste_back', 'tight_crop_problem', 'fit_crop']
+           'landmarks68', 'expression_mask', 'paste_back', 'dis_flow_px', 'transfer_edit', 'tight_crop_problem',
+           'fit_crop']
 
 # %% ../nbs/05_photo.ipynb #d37fffdd
 class NoFaceError(FexprError, ValueError):
@@ -379,6 +380,18 @@ def _warp_to_photo(planes:np.ndarray, # (K,S,S) float crop planes
                       resample)).clip(min(p.min(), 0), max(p.max(), 0)) for p in planes]
     return np.stack(out).astype(np.float64)
 
+# %% ../nbs/05_photo.ipynb #c47a054e
+def _check_paste(photo, # the photo (anything `read_image` takes)
+                 face:FaceCrop, # the crop's geometry
+                ) -> tuple: # ((H,W,3) uint8 photo, crop side)
+    "The photo as an array, checked against the size the face was cropped from."
+    photo = read_image(photo)
+    if photo.shape[:2] != tuple(face.photo_size):
+        raise ValueError(f'The photo is {photo.shape[:2]}, but the face was cropped from a '
+                         f'{tuple(face.photo_size)} photo.')
+    return photo, face.image.shape[-1]
+
+
 # %% ../nbs/05_photo.ipynb #a9798889
 def paste_back(photo:np.ndarray, # (H,W,3) uint8 photo the crop came from (or anything `read_image` takes)
                edited, # (C,S,S) or (S,S) edited crop, tensor or array: uint8, or float in [0,1]; C=1: luminance
@@ -388,10 +401,7 @@ def paste_back(photo:np.ndarray, # (H,W,3) uint8 photo the crop came from (or an
               ) -> np.ndarray: # (H,W,3) uint8, the photo with the edit blended in
     "Warp an edited crop back into its full-resolution photo through a feathered mask."
     if mode not in ('delta', 'replace'): raise ValueError(f"`mode` must be 'delta' or 'replace', got {mode!r}.")
-    photo, size = read_image(photo), face.image.shape[-1]
-    if photo.shape[:2] != tuple(face.photo_size):
-        raise ValueError(f'The photo is {photo.shape[:2]}, but the face was cropped from a '
-                         f'{tuple(face.photo_size)} photo.')
+    photo, size = _check_paste(photo, face)
     edit, out = _edit_as_float(edited, size), photo.copy()
     x0, y0, x1, y1 = region = _footprint(face.matrix, size, photo.shape[:2])
     if x1 <= x0 or y1 <= y0: return out
@@ -401,6 +411,115 @@ def paste_back(photo:np.ndarray, # (H,W,3) uint8 photo the crop came from (or an
     old = photo[y0:y1, x0:x1].astype(np.float64)
     if mode == 'replace': delta = delta - (_luma(old) if delta.shape[2] == 1 else old)
     out[y0:y1, x0:x1] = np.clip(np.round(old + alpha * delta), 0, 255)
+    return out
+
+# %% ../nbs/05_photo.ipynb #142b9877
+_DIS_PRESETS = ('ultrafast', 'fast', 'medium')
+
+def dis_flow_px(source:np.ndarray, # (H,W) uint8 grey image
+                target:np.ndarray, # (H,W) uint8 grey image of the same size
+                preset:Literal['ultrafast', 'fast', 'medium']='medium', # OpenCV's DIS preset
+               ) -> np.ndarray: # (H,W,2) float32 flow in pixels (x then y): target(p) ~ source(p + flow(p))
+    "Dense DIS optical flow (OpenCV), at full resolution, from `source` to `target`."
+    import cv2
+    if preset not in _DIS_PRESETS: raise ValueError(f'preset must be one of {_DIS_PRESETS}, got {preset!r}')
+    a, b = np.asarray(source), np.asarray(target)
+    if a.dtype != np.uint8 or a.ndim != 2 or a.shape != b.shape or b.dtype != np.uint8:
+        raise ValueError(f'dis_flow_px expects two uint8 (H,W) images of one size, got {a.dtype} {a.shape} and '
+                         f'{b.dtype} {b.shape}')
+    dis = cv2.DISOpticalFlow_create(getattr(cv2, f'DISOPTICAL_FLOW_PRESET_{preset.upper()}'))
+    dis.setFinestScale(0)  # full resolution: face crops are small
+    return dis.calc(b, a, None)
+
+# %% ../nbs/05_photo.ipynb #65923307
+def _warp_planes(planes:np.ndarray, # (K,H,W) float planes
+                 flow:np.ndarray, # (H,W,2) backward flow in pixels: out(p) = planes(p + flow(p))
+                ) -> np.ndarray: # (K,H,W) float64
+    "Planes resampled bilinearly along a pixel flow, the border repeated."
+    import cv2
+    ys, xs = np.indices(planes.shape[-2:], dtype=np.float32)
+    mx, my = xs + flow[..., 0].astype(np.float32), ys + flow[..., 1].astype(np.float32)
+    return np.stack([cv2.remap(p.astype(np.float32), mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+                     for p in planes]).astype(np.float64)
+
+# %% ../nbs/05_photo.ipynb #df37bd47
+def _gauss(a:np.ndarray, # (H,W) or (H,W,K) float array
+           sigma:float, # in pixels
+          ) -> np.ndarray: # the same shape, float64
+    "Gaussian blur of an array (edges reflected)."
+    import cv2
+    return cv2.GaussianBlur(a.astype(np.float32), (0, 0), sigma).reshape(a.shape).astype(np.float64)
+
+def _erased_structure(source:np.ndarray, # (C,S,S) float warped source crop, 0..255
+                      edit:np.ndarray, # (C,S,S) float edited crop
+                      tolerance:float, # grey levels of lost high-pass that erase the photo's detail fully
+                     ) -> np.ndarray: # (S,S) in [0,1]: 1 where the edit erased the source's structure
+    "How much of the source's fine structure the edit removed, per crop pixel."
+    hp = lambda a: np.abs(a - np.stack([_gauss(p, 1.0) for p in a]))
+    lost = (hp(source) - hp(edit)).clip(0).max(0)
+    return np.clip(_gauss(lost, 1.0) / tolerance, 0, 1)
+
+# %% ../nbs/05_photo.ipynb #e3fb239e
+def _grey_u8(planes:np.ndarray) -> np.ndarray:
+    "(C,S,S) float planes (0..255, C 1 or 3) as one (S,S) uint8 luminance image."
+    g = planes[0] if len(planes) == 1 else _luma(planes.transpose(1, 2, 0))[..., 0]
+    return np.clip(np.round(g), 0, 255).astype(np.uint8)
+
+def _crop_flow(src:np.ndarray, edit:np.ndarray, # (C,S,S) float source and edited crops
+               flow, # None (DIS from src to edit), or a given (S,S,2) pixel flow (array or tensor)
+               size:int) -> np.ndarray: # (S,S,2) float64 pixel flow, checked
+    "The crop's flow: given (checked), or DIS optical flow from the source crop to its edit."
+    if flow is None: return dis_flow_px(_grey_u8(src), _grey_u8(edit)).astype(np.float64)
+    f = flow.detach().cpu().numpy() if isinstance(flow, torch.Tensor) else np.asarray(flow)
+    if f.shape != (size, size, 2) or f.dtype.kind != 'f' or not np.isfinite(f).all():
+        raise ValueError(f'flow must be a finite float ({size},{size},2) pixel flow (x then y), got '
+                         f'{f.dtype} {f.shape}')
+    return f.astype(np.float64)
+
+def _move_photo(photo:np.ndarray, # (H,W,3) uint8
+                flow:np.ndarray, # (S,S,2) crop-pixel flow
+                matrix:np.ndarray, # (2,3) crop -> photo
+                region:tuple, # (x0,y0,x1,y1) photo pixels to fill
+               ) -> np.ndarray: # (y1-y0,x1-x0,3) float64: the photo sampled along the flow, in photo pixels
+    "The photo region resampled (bicubic) along a crop flow carried through the crop's geometry."
+    import cv2
+    x0, y0, x1, y1 = region
+    fl = _warp_to_photo(flow.transpose(2, 0, 1), matrix, region, Image.BILINEAR)  # crop pixels, at photo pixels
+    fx, fy = np.einsum('ij,jhw->ihw', np.asarray(matrix, dtype=np.float64)[:, :2], fl)  # in photo pixels
+    ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float64)
+    return cv2.remap(photo.astype(np.float32), (xs + fx).astype(np.float32), (ys + fy).astype(np.float32),
+                     cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT101).astype(np.float64)
+
+# %% ../nbs/05_photo.ipynb #c997138c
+def transfer_edit(photo, # (H,W,3) uint8 photo the crop came from (or anything `read_image` takes)
+                  edited, # (C,S,S) or (S,S) edited crop, tensor or array: uint8, or float in [0,1]; C=1: luminance
+                  face:FaceCrop, # the crop's geometry, from `align_face` / `crop_faces` / `fit_crop`
+                  flow:np.ndarray|None=None, # (S,S,2) crop-pixel flow, edit(p) = crop(p + flow(p)); None: DIS
+                  feather:float=0.15, # width of the soft border, as a fraction of the crop side
+                  tolerance:float=8., # grey levels of erased crop structure that erase the photo's detail there
+                 ) -> np.ndarray: # (H,W,3) uint8, the photo with the edit carried over
+    "Carry an edited crop to the photo's own pixels: the crop's flow moves the face, a residual adds the rest."
+    photo, size = _check_paste(photo, face)
+    edit = _edit_as_float(edited, size)
+    src = _crop_like(face.image, len(edit))
+    flow = _crop_flow(src, edit, flow, size)
+    if feather > 0: flow = flow * _feather_mask(size, feather)[..., None]  # no motion at the blend's border
+    warped = _warp_planes(src, flow)
+    out, (x0, y0, x1, y1) = photo.copy(), (region := _footprint(face.matrix, size, photo.shape[:2]))
+    if x1 <= x0 or y1 <= y0: return out
+    moved = _move_photo(photo, flow, face.matrix, region)
+    res = _warp_to_photo(edit - warped, face.matrix, region).transpose(1, 2, 0)
+    erase = _warp_to_photo(_erased_structure(warped, edit, tolerance)[None], face.matrix, region, Image.BILINEAR)
+    erase = erase[0][..., None]
+    base = _luma(moved) if res.shape[2] == 1 else moved  # what the edit's channels stand for in the photo
+    new = moved + (1 - erase) * res + erase * (_warp_to_photo(edit, face.matrix, region).transpose(1, 2, 0) - base)
+    if res.shape[2] == 1:  # a grey edit: where it erased structure, the photo's colour detail goes too (lips, teeth)
+        scale = float(np.sqrt(abs(np.linalg.det(np.asarray(face.matrix)[:, :2]))))  # photo pixels per crop pixel
+        chroma = moved - base
+        new = new + erase * (_gauss(chroma, 2 * scale) - chroma)
+    alpha = _warp_to_photo(_feather_mask(size, feather)[None], face.matrix, region, Image.BILINEAR)[0, ..., None]
+    old = photo[y0:y1, x0:x1].astype(np.float64)
+    out[y0:y1, x0:x1] = np.clip(np.round(old + alpha * (new - old)), 0, 255)
     return out
 
 # %% ../nbs/05_photo.ipynb #890ea07e
