@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PROFILE ?= cpu
 FLAGS ?=
 # Experiment notebooks in dependency order (train -> evaluate -> figures).
-EXPERIMENTS ?= 00_datasets 10_train_cnn 11_train_vae 12_train_ddpm 14_train_evaluator 13_train_fvae 20_table1 21_samples 22_tradeoff 23_ablation \
+EXPERIMENTS ?= 00_datasets 10_train_cnn 11_train_vae 12_train_ddpm 14_train_evaluator 13_train_fvae 20_table1 21_samples 22_tradeoff 23_ablation 24_photo_edits \
 	40_train_celeba 41_celeba_figures \
 	30_fvae_psnr 31_fvae_editing 32_interpolation 33_flow_upsampling 34_perception_study 90_bench_ddpm 91_bench_batch 99_results
 # 12_train_ddpm trains one model per condition of the CS230 report.
@@ -14,7 +14,7 @@ DDPM_CONDS ?= label label+cnn label+vae
 # 13_train_fvae trains the flow VAE, its confidence net and the pixel VAE once per paired data set (30-34 use both).
 FVAE_DATASETS ?= ckplus taiwanese
 
-.PHONY: install test check reproduce demo experiments hooks lab clean-runs $(EXPERIMENTS)
+.PHONY: install test check browser-check reproduce demo experiments hooks lab clean-runs $(EXPERIMENTS)
 
 # Creates .venv if missing and installs fexpr (editable) with the pinned versions in constraints.txt.
 $(VENV)/.installed: settings.ini setup.py constraints.txt
@@ -32,6 +32,12 @@ test: install
 
 check: install
 	$(BIN)/python tools/checks.py
+
+# The editing studio in a real browser: JupyterLab on a local port, nbs/studio.ipynb run in headless Chromium on the
+# example photo until its edits appear -> figures/studio_browser.png. Installs Chromium (apt) and Playwright (pip)
+# when missing.
+browser-check: install
+	$(BIN)/python tools/browser_check.py
 
 # The demo (no dataset needed): scikit-image's astronaut photo edited to all 7 expressions with the shipped
 # checkpoints, pasted back at full resolution -> figures/demo_astronaut.png, figures/demo/astronaut_<emotion>.png.
@@ -59,10 +65,11 @@ $(filter-out 12_train_ddpm 13_train_fvae,$(EXPERIMENTS)): install
 hooks: install
 	$(BIN)/nbdev_install_hooks
 
-# JupyterLab (in the dev extras) on the notebooks, with fexpr's kernel and widgets; LAB_FLAGS e.g. --no-browser --port 8899.
+# JupyterLab (in the dev extras) on the notebooks, opened on the editing studio (nbs/studio.ipynb), with fexpr's
+# kernel and widgets; LAB_FLAGS e.g. --no-browser --port 8899.
 LAB_FLAGS ?=
 lab: install
-	$(BIN)/jupyter lab --notebook-dir nbs $(LAB_FLAGS)
+	$(BIN)/jupyter lab --notebook-dir nbs $(LAB_FLAGS) nbs/studio.ipynb
 
 clean-runs:
 	rm -rf runs
