@@ -53,8 +53,9 @@ def _edit_parser(sub):
     e.add_argument('--seed', type=int, default=0, help='noise seed; each input draws its own noise from it, so its '
                                                        'edit does not depend on the other inputs (default 0)')
     e.add_argument('--local', action=argparse.BooleanOptionalAction, default=None,
-                   help='change only the brows, eyes, nose base and mouth, keep the rest of the face exactly '
-                        '(diffusion methods; default: the method\'s, on for the default method)')
+                   help='change only the brows, eyes, nose base and mouth (with --attr: the region of the edited '
+                        'attribute: mouth, eyes or forehead), keep the rest of the face exactly (diffusion methods; '
+                        'default: the method\'s, on for the default method)')
     e.add_argument('--guidance-rescale', type=float, default=0.0,
                    help='guidance rescaling phi in [0,1] against over-contrast (invert and shift; default 0: off)')
     e.add_argument('--checkpoint', default=None, help="a DDPM checkpoint replacing the method's shipped one")
@@ -135,14 +136,14 @@ def _consume(items, n:int, done:Counter) -> list:
 
 def _cmd_edit(a) -> int:
     t0 = time.perf_counter()
-    if a.attr is not None and (a.local is not None or a.guidance_rescale):
-        raise FexprError('--local and --guidance-rescale shape emotion edits (--to), not --attr edits: leave them out')
+    if a.attr is not None and a.guidance_rescale:
+        raise FexprError('--guidance-rescale shapes emotion edits (--to), not --attr edits: leave it out')
     files = image_files(a.images)
     _check_apart(a.out, a.images)
     kw = dict(method=a.method, strength=a.strength, steps=a.steps, guidance=a.guidance, seed=a.seed,
               checkpoint=a.checkpoint, device=a.device, out=a.out, chunk=a.chunk, skip_existing=a.skip_existing,
               keep_going=a.keep_going, faces=a.faces, transfer=a.transfer)
-    items = (edit_attributes_stream(files, a.attr, source_attrs=a.source, **kw) if a.attr is not None else
+    items = (edit_attributes_stream(files, a.attr, source_attrs=a.source, local=a.local, **kw) if a.attr is not None else
              edit_stream(files, a.to, source=a.source, local=a.local, guidance_rescale=a.guidance_rescale, **kw))
     failed = _consume(items, len(files), a.done)
     spec, proc = parse_method(a.method or (DEFAULT_ATTR_METHOD if a.attr is not None else DEFAULT_METHOD))

@@ -18,7 +18,7 @@ from .images import read_image
 from .faces import (EMOTIONS, CKPLUS_CLASSES, CELEBA_ATTRS, parse_emotions, parse_attrs, attr_edits, attr_targets,
                          _attr_rows, _edit_name)
 from .photo import (detect_faces, pick_faces, align_face, paste_back, transfer_edit, fit_crop, tight_crop_problem,
-                         TIGHT_CROP, FaceCrop, NoFaceError, landmarks68, expression_mask)
+                         TIGHT_CROP, FaceCrop, NoFaceError, landmarks68, expression_mask, attribute_mask, FACE_BOXES)
 from .ddpm import DDPM, edit_invert, edit_sdedit, edit_resample, edit_friendly, shift_code
 from .vae import ConvVAE, EmotionCNN, AttributeCNN, predict_attributes, check_images, _evaluating
 from .fvae import FVAE, expression_direction, warp, flow_upsample, flow_to_pixels, _label_tensor
@@ -78,10 +78,13 @@ DEFAULT_GUIDANCE = 3.0  # the CS230 report's guidance scale: the default of ever
 FRIENDLY_GUIDANCE, INVERT_GUIDANCE, SHIFT_GUIDANCE = 7.0, 10.0, 10.0
 METHOD_GUIDANCE = {**{f'ddpm-{m}:{p}': g for m in ('label', 'cnn', 'vae')
                       for p, g in (('friendly', FRIENDLY_GUIDANCE), ('invert', INVERT_GUIDANCE))},
-                   **{f'ddpm-{m}:shift': SHIFT_GUIDANCE for m in ('cnn', 'vae')}}  # the label model has no code
+                   **{f'ddpm-{m}:shift': SHIFT_GUIDANCE for m in ('cnn', 'vae')},  # the label model has no code
+                   'ddpm-celeba:friendly': 10.0}  # with local edits: chosen by tools/celeba_sweep.py on 40 held-out faces
+                   # that 41_celeba_figures does not measure
 # Settings beyond guidance a method edits with unless told otherwise. 23_ablation measures them on the same faces:
 # the default method keeps the source outside its expressive regions and steps twice along the mean-code direction.
-METHOD_SETTINGS = {'ddpm-vae:shift': {'local': True, 'code_shift': 2.0}}
+# The CelebA editor keeps the source outside the region of the attributes it changes (`fexpr.photo.attribute_mask`).
+METHOD_SETTINGS = {'ddpm-vae:shift': {'local': True, 'code_shift': 2.0}, 'ddpm-celeba:friendly': {'local': True}}
 CLASSIFIER = 'emotion_cnn_fer2013.safetensors'  # predicts the source emotion when it is not given
 ATTR_CLASSIFIER = 'attr_cnn_celeba.safetensors'  # predicts a face's 40 CelebA attributes when they are not given
 DEFAULT_ATTR_METHOD = 'ddpm-celeba:friendly'  # the method of `edit_attributes` and `fexpr edit --attr`
@@ -886,6 +889,18 @@ def _target_rows(edits, src:torch.Tensor) -> torch.Tensor:
     return _attr_rows(t.reshape(-1, t.shape[-1])).reshape(t.shape)
 
 # %% ../nbs/12_edit.ipynb #38202eda
+def _attr_local(ed:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model inputs
+                out:torch.Tensor, # (B,T,C,S,S) their edits in [-1,1]
+                src:torch.Tensor, tgt:torch.Tensor, # (B,40) source and (B,T,40) target attribute vectors
+               ) -> torch.Tensor: # (B,T,C,S,S): each edit kept inside its attributes' region, the source outside
+    "Confine each attribute edit to the region of the attributes it changes (`fexpr.photo.attribute_mask`)."
+    points, x0 = landmarks68(crops.cpu(), box=FACE_BOXES.get(ed.spec.template)), to_float(crops).to(out)
+    for b, t in np.ndindex(*out.shape[:2]):
+        changed = [CELEBA_ATTRS[k] for k in torch.nonzero(tgt[b, t] != src[b]).flatten().tolist()]
+        m = attribute_mask(points[b:b + 1], ed.size, changed) if changed else None
+        if m is not None: out[b, t] = m[0].to(out) * out[b, t] + (1 - m[0].to(out)) * x0[b]
+    return out
+
 @patch
 def edit_attr_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-sized face crops
                     edits, # 'Smiling=1,Eyeglasses=0', a dict, dicts (`attr_edits`); or (T,40) / (B,T,40) targets
@@ -895,6 +910,8 @@ def edit_attr_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-siz
                     guidance:float|None=None, # guidance towards the target vector; None: the method's
                     eta:float=0.0, # DDIM decoding noise (0: deterministic)
                     seed:int|list=0, # noise seed: the same seed gives the same edit; a list: one per crop
+                    local:bool|None=None, # change only the region of the edited attributes
+                                          # (`fexpr.photo.attribute_mask`); None: the method's
                    ) -> tuple: # ((B,T,C,S,S) uint8 edits, (B,40) uint8 sources, (B,T,40) uint8 targets)
     "Edit model-sized crops' CelebA attributes: for each edit, the source vector with the edit's attributes set."
     _check_kind(self.method, attrs=True)
@@ -909,7 +926,9 @@ def edit_attr_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-siz
     with torch.no_grad():
         out = [_procedure(self, x0[i:i + 1], tgt[i].to(self.device), src[i:i + 1].to(self.device), None, strength,
                           steps, guidance, 1.0, 1.0, eta, gens[i]) for i in range(len(x0))]
-    return to_uint8(_check_finite(torch.stack(out), self).cpu()), src, tgt
+    out = _check_finite(torch.stack(out), self)
+    if default_settings(self.method)['local'] if local is None else local: out = _attr_local(self, crops, out, src, tgt)
+    return to_uint8(out.cpu()), src, tgt
 
 # %% ../nbs/12_edit.ipynb #e73162e2
 def _attr_label(v) -> str:
@@ -954,12 +973,13 @@ def _per_input(source, n:int) -> list:
     if len(rows) != n: raise ValueError(f'source_attrs gives {len(rows)} attribute vectors for {n} inputs')
     return list(rows)
 
-def _attr_settings(method:str, strength, steps, guidance, eta, seed, transfer='flow') -> dict:
+def _attr_settings(method:str, strength, steps, guidance, eta, seed, transfer='flow', local=None) -> dict:
     "The settings `edit_attributes` passes to `Editor.edit_attr_crops`, checked before any model loads."
     spec, proc = parse_method(method)
     s = dict(strength=DEFAULT_STRENGTH[proc] if strength is None else strength, steps=steps,
              guidance=default_guidance(f'{spec.name}:{proc}') if guidance is None else guidance, eta=eta, seed=seed,
-             transfer=_check_transfer(transfer))
+             transfer=_check_transfer(transfer),
+             local=default_settings(f'{spec.name}:{proc}')['local'] if local is None else bool(local))
     _check_settings(s['strength'], steps, s['guidance'], proc, eta, 1.0, 1.0)
     return s
 
@@ -987,7 +1007,7 @@ def edit_attributes_stream(images, # paths (or in-memory images); see `image_fil
                            method:str|None=None, # 'ddpm-celeba[:<procedure>]'; None: DEFAULT_ATTR_METHOD
                            source_attrs=None, # (40,) / (N,40) vectors; None: predicted; 'Male=0' / a dict: corrected
                            strength:float|None=None, steps:int=10, guidance:float|None=None, seed:int=0,
-                           eta:float=0.0, # see `Editor.edit_attr_crops`
+                           eta:float=0.0, local:bool|None=None, # see `Editor.edit_attr_crops`
                            checkpoint:str|Path|None=None, # a DDPM checkpoint (cond 'attrs') replacing the shipped one
                            checkpoint_dir:str|Path|None=None, # the folder of shipped checkpoints
                            device:str|torch.device|None=None,
@@ -999,7 +1019,7 @@ def edit_attributes_stream(images, # paths (or in-memory images); see `image_fil
     "`edit_stream` for CelebA attributes: many faces or photos a chunk at a time, each chunk written as it goes."
     inputs, edits, method = _as_inputs(images), attr_edits(attrs), method or DEFAULT_ATTR_METHOD
     _check_kind(method, attrs=True)
-    settings = _attr_settings(method, strength, steps, guidance, eta, seed, transfer)
+    settings = _attr_settings(method, strength, steps, guidance, eta, seed, transfer, local)
     sources = _per_input(source_attrs, len(inputs))
     load = lambda: Editor(method, checkpoint, checkpoint_dir, device)
     work = lambda ed, prepared, idx: _edit_attrs_chunk(ed, prepared, [sources[i] for i in idx], edits, settings)

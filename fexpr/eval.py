@@ -30,9 +30,9 @@ __all__ = ['DEEPFACE_SIZE', 'DEEPFACE_WEIGHTS', 'EvalBackend', 'DLIB_SAME_PERSON
            'install_deepface_weights', 'weights_info', 'weights_sha256', 'deepface_version', 'check_faces',
            'deepface_gray', 'Evaluator', 'shown_path', 'bootstrap_ci', 'format_ci', 'pick_guidance', 'per_class_scores',
            'score_table', 'confusion_figure', 'descriptor_workers', 'face_descriptors', 'identity_distance',
-           'same_person_rate', 'psnr', 'ssim', 'frechet_distance', 'realism', 'results_report', 'write_results',
-           'measure_edits', 'summarize_edits', 'paired_difference', 'measure_pair_edits', 'summarize_pair_edits',
-           'measure_attr_edits', 'summarize_attr_edits']
+           'same_person_rate', 'psnr', 'ssim', 'sharpness', 'colourfulness', 'frechet_distance', 'realism',
+           'results_report', 'write_results', 'measure_edits', 'summarize_edits', 'paired_difference',
+           'measure_pair_edits', 'summarize_pair_edits', 'measure_attr_edits', 'summarize_attr_edits']
 
 # %% ../nbs/11_eval.ipynb #14f6e32e
 def _optional(module:str, # module to import, e.g. 'sklearn.metrics'
@@ -582,6 +582,38 @@ def ssim(a, # uint8 (N,C,H,W), H and W >= 11
     return np.array([metrics.structural_similarity(x, y, data_range=255, gaussian_weights=True, sigma=1.5,
                      use_sample_covariance=False, channel_axis=0) for x, y in zip(a.numpy(), b.numpy())])
 
+# %% ../nbs/11_eval.ipynb #a4757484
+def _photo_planes(images, mask, who:str) -> tuple[np.ndarray, np.ndarray]:
+    "uint8 (N,C,H,W) images as float64 (N,H,W,3) RGB, and a (N,H,W) bool mask (all pixels when None), checked."
+    x = torch.as_tensor(images)
+    if x.dtype != torch.uint8 or x.ndim != 4 or x.shape[1] not in (1, 3):
+        raise InputError(f'{who} expects uint8 images (N,1|3,H,W), got {x.dtype} {tuple(x.shape)}')
+    rgb = convert_channels(x, 3).permute(0, 2, 3, 1).double().numpy()
+    m = np.ones(rgb.shape[:3], bool) if mask is None else np.broadcast_to(np.asarray(mask, bool), rgb.shape[:3])
+    if not m.reshape(len(m), -1).sum(1).all(): raise InputError(f'{who}: a mask selects no pixel of an image')
+    return rgb, m
+
+def sharpness(images, # uint8 (N,C,H,W), C in {1,3}
+              mask=None, # (H,W) or (N,H,W) bool: the pixels measured (None: all)
+             ) -> np.ndarray: # (N,) variance of the Laplacian of the luminance (ITU-R 601) over the mask
+    "Fine detail of each image: the variance of its luminance's Laplacian (4-neighbour) inside the mask."
+    import cv2
+    rgb, m = _photo_planes(images, mask, 'sharpness')
+    luma = rgb @ np.array([0.299, 0.587, 0.114])
+    return np.array([cv2.Laplacian(y, cv2.CV_64F, ksize=1)[mk].var() for y, mk in zip(luma, m)])
+
+def colourfulness(images, # uint8 (N,C,H,W), C in {1,3}
+                  mask=None, # (H,W) or (N,H,W) bool: the pixels measured (None: all)
+                 ) -> np.ndarray: # (N,) Hasler and Suesstrunk's colourfulness M (0: grey)
+    "How colourful each image is inside the mask (Hasler and Suesstrunk, 2003)."
+    rgb, m = _photo_planes(images, mask, 'colourfulness')
+    out = []
+    for im, mk in zip(rgb, m):
+        r, g, b = im[mk].T
+        rg, yb = r - g, (r + g) / 2 - b
+        out.append(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
+    return np.array(out)
+
 # %% ../nbs/11_eval.ipynb #030a978b
 def frechet_distance(f1, # (N1,D) features of one set
                      f2, # (N2,D) features of the other
@@ -639,6 +671,8 @@ RESULTS_SECTIONS = [  # (title, notebooks that write it, tables, figure name pat
     ('CS230 samples and the accuracy / identity trade-off', ['21_samples', '22_tradeoff'], ['22_tradeoff.md'],
      ['21_samples_*.png', '22_tradeoff*.png']),
     ('Edit quality: guidance rules and local edits', ['23_ablation'], ['23_ablation.md', '23_ablation_ckplus.md', '23_ablation_taiwanese.md'], ['23_ablation*.png']),
+    ("Photo edits: the crop's edit carried to the photo's own pixels", ['24_photo_edits'], ['24_photo_edits.md'],
+     ['24_photo_edits*.png']),
     ('Flow VAE (Yeh et al.) Table 1: reconstruction PSNR on held-out people', ['30_fvae_psnr'], ['fvae_psnr.md'],
      ['13_train_fvae_*.png']),
     ('Flow VAE: editing, interpolation, flow upsampling', ['31_fvae_editing', '32_interpolation', '33_flow_upsampling'],

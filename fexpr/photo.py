@@ -15,10 +15,10 @@ from .core import *
 from .images import read_image
 
 # %% auto #0
-__all__ = ['FACE_SCORE', 'FACE_TEMPLATES', 'TIGHT_CROP', 'NoFaceError', 'FaceBox', 'detect_faces', 'pick_faces', 'landmarks5',
-           'measure_template', 'similarity_transform', 'FaceCrop', 'align_face', 'crop_faces', 'crop_face_set',
-           'landmarks68', 'expression_mask', 'paste_back', 'dis_flow_px', 'transfer_edit', 'tight_crop_problem',
-           'fit_crop']
+__all__ = ['FACE_SCORE', 'FACE_TEMPLATES', 'FACE_BOXES', 'ATTR_REGIONS', 'TIGHT_CROP', 'NoFaceError', 'FaceBox', 'detect_faces',
+           'pick_faces', 'landmarks5', 'measure_template', 'similarity_transform', 'FaceCrop', 'align_face',
+           'crop_faces', 'crop_face_set', 'landmarks68', 'expression_mask', 'attribute_mask', 'paste_back',
+           'dis_flow_px', 'transfer_edit', 'tight_crop_problem', 'fit_crop']
 
 # %% ../nbs/05_photo.ipynb #d37fffdd
 class NoFaceError(FexprError, ValueError):
@@ -273,18 +273,26 @@ def _shape_predictor68():
     "dlib's 68-point landmark predictor, loaded once."
     return _dlib_model('shape_predictor_68_face_landmarks.dat', 'shape_predictor')
 
+# Where dlib's detector puts the face in a template's crops, in unit coordinates (x0, y0, x1, y1): the median box of
+# `detect_faces` over the first 200 CelebA images aligned to the 'celeba' template at 64x64 (upsampled to 192; found
+# in 185, spread about 0.03). FER-framed crops are filled by the face: `landmarks68`'s default box.
+FACE_BOXES = {'celeba': (0.229, 0.354, 0.797, 0.922)}
+
 def landmarks68(crops:torch.Tensor, # (B,C,S,S) uint8 face crops (C 1 or 3), the face filling the crop
                 upsample:int=192, # crops are resized (bicubic) to this side first
+                box:tuple|None=None, # the face's box in the crops, unit (x0,y0,x1,y1) (`FACE_BOXES`); None: the crop
                ) -> np.ndarray: # (B,68,2) float (x,y) in crop pixels, dlib's 68-point order
-    "dlib's 68 facial landmarks of face crops, each crop taken whole as the face box."
+    "dlib's 68 facial landmarks of face crops, each crop taken whole as the face box (or `box` of it)."
     if crops.dtype != torch.uint8 or crops.ndim != 4 or crops.shape[1] not in (1, 3):
         raise ValueError(f'landmarks68 expects uint8 (B,1|3,S,S) crops, got {crops.dtype} {tuple(crops.shape)}')
     s, m = crops.shape[-1], round(0.06 * upsample)
+    rect = (dlib.rectangle(m, m + round(0.04 * upsample), upsample - m, upsample - 1) if box is None else
+            dlib.rectangle(*(int(round(v * upsample)) for v in box)))
     out = []
     for crop in crops:
         im = crop.permute(1, 2, 0).expand(-1, -1, 3).contiguous().numpy()
         big = np.asarray(Image.fromarray(im).resize((upsample, upsample), Image.BICUBIC))
-        shape = _shape_predictor68()(big, dlib.rectangle(m, m + round(0.04 * upsample), upsample - m, upsample - 1))
+        shape = _shape_predictor68()(big, rect)
         out.append([(p.x, p.y) for p in shape.parts()])
     return (np.array(out, dtype=np.float64) + 0.5) * s / upsample - 0.5
 
@@ -292,12 +300,12 @@ def landmarks68(crops:torch.Tensor, # (B,C,S,S) uint8 face crops (C 1 or 3), the
 _EXPRESSIVE = (list(range(17, 27)) + list(range(36, 48)),  # brows and eyes
                list(range(31, 36)) + list(range(48, 60)))  # nose base and mouth
 
-def expression_mask(points:np.ndarray, # (B,68,2) landmarks in crop pixels (`landmarks68`)
-                    size:int, # crop side S
-                    grow:float=0.08, # each region grown by this fraction of S
-                    blur:float=0.05, # Gaussian feather, sigma as a fraction of S
-                   ) -> torch.Tensor: # (B,1,S,S) float in [0,1]: 1 where the expression may change
-    "Soft mask of a face crop's expressive regions (brows and eyes; nose base and mouth) from its 68 landmarks."
+def _hull_masks(points:np.ndarray, # (B,68,2) landmarks in crop pixels
+                size:int, # crop side S
+                regions, # regions(pts (68,2)) -> list of (K,2) point sets, each filled as its convex hull
+                grow:float, blur:float, # growth and Gaussian feather, fractions of S
+               ) -> torch.Tensor: # (B,1,S,S) float in [0,1]
+    "Soft masks: per face, the union of its regions' convex hulls, grown and feathered."
     import cv2
     points, up = np.asarray(points, dtype=np.float64), 4  # hulls drawn at 4x the crop side, then reduced
     if points.ndim != 3 or points.shape[1:] != (68, 2): raise ValueError(f'points must be (B,68,2), got {points.shape}')
@@ -306,12 +314,45 @@ def expression_mask(points:np.ndarray, # (B,68,2) landmarks in crop pixels (`lan
     masks = []
     for pts in points:
         m = np.zeros((size * up, size * up), np.uint8)
-        for region in _EXPRESSIVE:
-            hull = cv2.convexHull(np.round((pts[region] + 0.5) * up - 0.5).astype(np.int32))
+        for region in regions(pts):
+            hull = cv2.convexHull(np.round((region + 0.5) * up - 0.5).astype(np.int32))
             cv2.fillConvexPoly(m, hull, 255)
         m = cv2.resize(cv2.dilate(m, kernel), (size, size), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
         masks.append(cv2.GaussianBlur(m, (0, 0), max(blur * size, 1e-3)) if blur > 0 else m)
     return torch.from_numpy(np.stack(masks)[:, None]).clamp(0, 1)
+
+def expression_mask(points:np.ndarray, # (B,68,2) landmarks in crop pixels (`landmarks68`)
+                    size:int, # crop side S
+                    grow:float=0.08, # each region grown by this fraction of S
+                    blur:float=0.05, # Gaussian feather, sigma as a fraction of S
+                   ) -> torch.Tensor: # (B,1,S,S) float in [0,1]: 1 where the expression may change
+    "Soft mask of a face crop's expressive regions (brows and eyes; nose base and mouth) from its 68 landmarks."
+    return _hull_masks(points, size, lambda p: [p[r] for r in _EXPRESSIVE], grow, blur)
+
+# %% ../nbs/05_photo.ipynb #7e86b620
+ATTR_REGIONS = {'Smiling': 'mouth', 'Mouth_Slightly_Open': 'mouth', 'Wearing_Lipstick': 'mouth', 'Big_Lips': 'mouth',
+                'Mustache': 'mouth', 'Eyeglasses': 'eyes', 'Arched_Eyebrows': 'eyes', 'Bushy_Eyebrows': 'eyes',
+                'Narrow_Eyes': 'eyes', 'Bags_Under_Eyes': 'eyes', 'Bangs': 'forehead'}  # attribute -> its region
+
+def _region_points(pts:np.ndarray, # (68,2) landmarks of one face
+                   region:str, # 'mouth', 'eyes' or 'forehead'
+                   size:int, # crop side
+                  ) -> np.ndarray: # (K,2) points whose convex hull is the region
+    "The landmarks (or points derived from them) that outline a named region of a face."
+    if region == 'mouth': return pts[list(range(31, 36)) + list(range(48, 68))]  # nose base and mouth
+    if region == 'eyes': return pts[list(range(17, 31)) + list(range(36, 48))]  # brows, nose bridge and eyes
+    if region == 'forehead': return np.concatenate([pts[17:27], pts[17:27] - [0, 0.3 * size]])  # above the brows
+    raise ValueError(f"region must be 'mouth', 'eyes' or 'forehead', got {region!r}")
+
+def attribute_mask(points:np.ndarray, # (B,68,2) landmarks in crop pixels (`landmarks68`)
+                   size:int, # crop side S
+                   attrs, # names of the attributes an edit changes (CELEBA_ATTRS names)
+                   grow:float=0.1, blur:float=0.05, # growth and feather of the regions, fractions of S
+                  ) -> torch.Tensor|None: # (B,1,S,S) float in [0,1]; None: an attribute without a region
+    "Soft mask of where edits of these attributes may change a face crop (`ATTR_REGIONS`), or None for the whole face."
+    regions = {ATTR_REGIONS.get(a) for a in attrs}
+    if not regions or None in regions: return None
+    return _hull_masks(points, size, lambda p: [_region_points(p, r, size) for r in sorted(regions)], grow, blur)
 
 # %% ../nbs/05_photo.ipynb #3dc06367
 def _feather_mask(size:int, # crop side
@@ -452,11 +493,12 @@ def _gauss(a:np.ndarray, # (H,W) or (H,W,K) float array
 
 def _erased_structure(source:np.ndarray, # (C,S,S) float warped source crop, 0..255
                       edit:np.ndarray, # (C,S,S) float edited crop
-                      tolerance:float, # grey levels of lost high-pass that erase the photo's detail fully
+                      tolerance:float, # grey levels of lost high-pass (beyond `floor`) that erase the photo's detail fully
+                      floor:float=0., # grey levels of lost high-pass ignored (a model's softer texture, not a new shape)
                      ) -> np.ndarray: # (S,S) in [0,1]: 1 where the edit erased the source's structure
     "How much of the source's fine structure the edit removed, per crop pixel."
     hp = lambda a: np.abs(a - np.stack([_gauss(p, 1.0) for p in a]))
-    lost = (hp(source) - hp(edit)).clip(0).max(0)
+    lost = (hp(source) - hp(edit) - floor).clip(0).max(0)
     return np.clip(_gauss(lost, 1.0) / tolerance, 0, 1)
 
 # %% ../nbs/05_photo.ipynb #e3fb239e
@@ -475,6 +517,14 @@ def _crop_flow(src:np.ndarray, edit:np.ndarray, # (C,S,S) float source and edite
         raise ValueError(f'flow must be a finite float ({size},{size},2) pixel flow (x then y), got '
                          f'{f.dtype} {f.shape}')
     return f.astype(np.float64)
+
+def _still(flow:np.ndarray, # (S,S,2) pixel flow
+           still:float, # motions under this many pixels fade to none (from `still` to 2 x `still`)
+          ) -> np.ndarray: # (S,S,2)
+    "A flow whose small motions are set to zero: DIS's answer to an appearance change, not a motion."
+    if still <= 0: return flow
+    mag = np.linalg.norm(flow, axis=-1, keepdims=True)
+    return flow * np.clip((mag - still) / still, 0, 1)
 
 def _move_photo(photo:np.ndarray, # (H,W,3) uint8
                 flow:np.ndarray, # (S,S,2) crop-pixel flow
@@ -496,20 +546,24 @@ def transfer_edit(photo, # (H,W,3) uint8 photo the crop came from (or anything `
                   face:FaceCrop, # the crop's geometry, from `align_face` / `crop_faces` / `fit_crop`
                   flow:np.ndarray|None=None, # (S,S,2) crop-pixel flow, edit(p) = crop(p + flow(p)); None: DIS
                   feather:float=0.15, # width of the soft border, as a fraction of the crop side
-                  tolerance:float=8., # grey levels of erased crop structure that erase the photo's detail there
+                  tolerance:float=8., # grey levels of erased crop structure (beyond `floor`) that erase the photo's
+                                      # detail there
+                  floor:float=8., # grey levels of erased crop structure ignored: a model's softer texture
+                  still:float=0.25, # DIS motions under this many crop pixels are taken as none (appearance changes)
                  ) -> np.ndarray: # (H,W,3) uint8, the photo with the edit carried over
     "Carry an edited crop to the photo's own pixels: the crop's flow moves the face, a residual adds the rest."
     photo, size = _check_paste(photo, face)
     edit = _edit_as_float(edited, size)
     src = _crop_like(face.image, len(edit))
-    flow = _crop_flow(src, edit, flow, size)
+    if flow is None: flow = _still(_crop_flow(src, edit, None, size), still)
+    else: flow = _crop_flow(src, edit, flow, size)
     if feather > 0: flow = flow * _feather_mask(size, feather)[..., None]  # no motion at the blend's border
     warped = _warp_planes(src, flow)
     out, (x0, y0, x1, y1) = photo.copy(), (region := _footprint(face.matrix, size, photo.shape[:2]))
     if x1 <= x0 or y1 <= y0: return out
     moved = _move_photo(photo, flow, face.matrix, region)
     res = _warp_to_photo(edit - warped, face.matrix, region).transpose(1, 2, 0)
-    erase = _warp_to_photo(_erased_structure(warped, edit, tolerance)[None], face.matrix, region, Image.BILINEAR)
+    erase = _warp_to_photo(_erased_structure(warped, edit, tolerance, floor)[None], face.matrix, region, Image.BILINEAR)
     erase = erase[0][..., None]
     base = _luma(moved) if res.shape[2] == 1 else moved  # what the edit's channels stand for in the photo
     new = moved + (1 - erase) * res + erase * (_warp_to_photo(edit, face.matrix, region).transpose(1, 2, 0) - base)
