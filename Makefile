@@ -40,7 +40,8 @@ browser-check: install
 	$(BIN)/python tools/browser_check.py
 
 # The demo (no dataset needed): scikit-image's astronaut photo edited to all 7 expressions with the shipped
-# checkpoints, pasted back at full resolution -> figures/demo_astronaut.png, figures/demo/astronaut_<emotion>.png.
+# checkpoints, carried into the photo's own pixels (fexpr.photo.transfer_edit) -> figures/demo_astronaut*.png,
+# figures/demo/astronaut_<emotion>.png.
 # Then, when a data root holds datasets, the experiment notebooks of a profile (smoke | cpu | paper) with papermill:
 # figures and tables to figures/, executed copies and logs to runs/. Data: $$FEXPR_DATA, else ./data (data/README.md).
 reproduce: demo
