@@ -11,7 +11,6 @@ from pathlib import Path
 import fexpr
 from .core import *
 from .faces import EMOTIONS, CELEBA_ATTRS
-from .photo import paste_back
 from .edit import (MODELS, DEFAULT_METHOD, DEFAULT_ATTR_METHOD, DEFAULT_GUIDANCE, INVERT_GUIDANCE, SHIFT_GUIDANCE,
                         FRIENDLY_GUIDANCE, CLASSIFIER, ATTR_CLASSIFIER, EditResult, checkpoint_dir, edit, edit_stream,
                         edit_attributes_stream, image_files, parse_method, save_results, show_edits, _one_line,
@@ -196,8 +195,8 @@ def demo(out:str|Path='figures', # where the figure and the edited photos go
     save_figure(fig, out, 'demo_astronaut')
     fig = show_edits(r, crops=True, size=1.4, suptitle='the 48x48 aligned crops the model edits')
     save_figure(fig, out, 'demo_astronaut_crops')
-    pasted = {k: paste_back(photo, r.edits[k], r.face) for k in r.images}  # how fexpr carried edits over before
-    fig = show_edits([replace(r, name='astronaut, paste_back', images=pasted), replace(r, name='astronaut, transfer_edit')], zoom=True,
+    pasted = edit(photo, 'all', method, seed=seed, transfer='paste')  # the same crop edits, carried over as before
+    fig = show_edits([replace(pasted, name='astronaut, paste_back'), replace(r, name='astronaut, transfer_edit')], zoom=True,
                      size=1.6, suptitle="the face, zoomed: the crop's change upscaled (paste_back, before) and carried "
                                         "to the photo's own pixels (transfer_edit, now)")
     save_figure(fig, out, 'demo_astronaut_transfer')

@@ -497,19 +497,23 @@ def _tile(c:torch.Tensor) -> np.ndarray:
     "A (C,S,S) uint8 crop as an (S,S) or (S,S,3) array."
     return c[0].numpy() if c.shape[0] == 1 else c.permute(1, 2, 0).numpy()
 
+def _fvae_flow(ed:Editor, crop:torch.Tensor, src:torch.Tensor, names:list, strength:float) -> torch.Tensor:
+    "The flow VAE's own normalised flow (T,2,S,S) from a crop (C,S,S) to each target's edit (Algorithm 1, checked)."
+    x, target = to_float(crop[None]).to(ed.device), torch.tensor([EMOTIONS.index(n) for n in names])
+    with _evaluating(ed.fvae):
+        direction = expression_direction(ed.code_means, src[:1].expand(len(target)), target).to(x)
+        z = _check_finite(ed.fvae.source_code(x) + strength * direction, ed)
+        return _check_finite(ed.fvae.decode(z, x.expand(len(target), -1, -1, -1)), ed)
+
 def _fvae_photo(ed:Editor, photo:np.ndarray, face:FaceCrop, crop:torch.Tensor, src:torch.Tensor, names:list,
                 strength:float, into:dict|None=None) -> dict:
     "Flow-domain paste-back: the crop's flow, upsampled and applied to a full-resolution crop of the face."
     scale = float(np.sqrt(abs(np.linalg.det(face.matrix[:, :2]))))  # photo pixels per crop pixel
     side = int(np.clip(round(ed.size * scale), ed.size, 512))
     hr = align_face(photo, face.box, size=side, channels=3, template=ed.spec.template)
-    x, target = to_float(crop[None]).to(ed.device), torch.tensor([EMOTIONS.index(n) for n in names])
-    with _evaluating(ed.fvae):  # `fexpr.fvae.edit_highres`, with the code and the flow checked
-        direction = expression_direction(ed.code_means, src[:1].expand(len(target)), target).to(x)
-        z = _check_finite(ed.fvae.source_code(x) + strength * direction, ed)
-        hr_x = to_float(hr.image[None]).to(ed.device).expand(len(target), -1, -1, -1)
-        flow = _check_finite(ed.fvae.decode(z, x.expand(len(target), -1, -1, -1)), ed)
-        out = to_uint8(warp(hr_x, flow_upsample(flow, hr_x.shape[-2:]))).cpu()
+    flow = _fvae_flow(ed, crop, src, names, strength)  # `fexpr.fvae.edit_highres`, with the code and the flow checked
+    hr_x = to_float(hr.image[None]).to(flow).expand(len(names), -1, -1, -1)
+    out = to_uint8(warp(hr_x, flow_upsample(flow, hr_x.shape[-2:]))).cpu()
     return {n: paste_back(photo if into is None else into[n], o, hr, mode='replace') for n, o in zip(names, out)}
 
 def _own_channels(img:np.ndarray, # (H,W,3) uint8 result
@@ -522,13 +526,8 @@ def _own_channels(img:np.ndarray, # (H,W,3) uint8 result
 TRANSFERS = ('flow', 'paste')  # how a photo's edit reaches its pixels: `fexpr.photo.transfer_edit`, `paste_back`
 
 def _fvae_flows(ed:Editor, crop:torch.Tensor, src:torch.Tensor, names:list, strength:float) -> list:
-    "The flow VAE's own flow from a crop (C,S,S) to each target's edit, as (S,S,2) crop-pixel arrays (checked)."
-    x, target = to_float(crop[None]).to(ed.device), torch.tensor([EMOTIONS.index(n) for n in names])
-    with _evaluating(ed.fvae):
-        direction = expression_direction(ed.code_means, src[:1].expand(len(target)), target).to(x)
-        z = _check_finite(ed.fvae.source_code(x) + strength * direction, ed)
-        flow = _check_finite(ed.fvae.decode(z, x.expand(len(target), -1, -1, -1)), ed)
-    return list(flow_to_pixels(flow).permute(0, 2, 3, 1).double().cpu().numpy())
+    "The flow VAE's own flow from a crop to each target's edit, as (S,S,2) crop-pixel arrays (`_fvae_flow`)."
+    return list(flow_to_pixels(_fvae_flow(ed, crop, src, names, strength)).permute(0, 2, 3, 1).double().cpu().numpy())
 
 def _carry(photo:np.ndarray, f:FaceEdit, keys:list, transfer:str, flows:list|None=None, feather:float=0.15) -> dict:
     "Each key's edit of one face carried into its photo: `transfer_edit` (with `flows`, else DIS) or `paste_back`."

@@ -557,7 +557,8 @@ def transfer_edit(photo, # (H,W,3) uint8 photo the crop came from (or anything `
     src = _crop_like(face.image, len(edit))
     if flow is None: flow = _still(_crop_flow(src, edit, None, size), still)
     else: flow = _crop_flow(src, edit, flow, size)
-    if feather > 0: flow = flow * _feather_mask(size, feather)[..., None]  # no motion at the blend's border
+    blend = _feather_mask(size, feather)
+    flow = flow * blend[..., None]  # no motion at the blend's border
     warped = _warp_planes(src, flow)
     out, (x0, y0, x1, y1) = photo.copy(), (region := _footprint(face.matrix, size, photo.shape[:2]))
     if x1 <= x0 or y1 <= y0: return out
@@ -571,7 +572,7 @@ def transfer_edit(photo, # (H,W,3) uint8 photo the crop came from (or anything `
         scale = float(np.sqrt(abs(np.linalg.det(np.asarray(face.matrix)[:, :2]))))  # photo pixels per crop pixel
         chroma = moved - base
         new = new + erase * (_gauss(chroma, 2 * scale) - chroma)
-    alpha = _warp_to_photo(_feather_mask(size, feather)[None], face.matrix, region, Image.BILINEAR)[0, ..., None]
+    alpha = _warp_to_photo(blend[None], face.matrix, region, Image.BILINEAR)[0, ..., None]
     old = photo[y0:y1, x0:x1].astype(np.float64)
     out[y0:y1, x0:x1] = np.clip(np.round(old + alpha * (new - old)), 0, 255)
     return out
