@@ -80,7 +80,7 @@ METHOD_GUIDANCE = {**{f'ddpm-{m}:{p}': g for m in ('label', 'cnn', 'vae')
                       for p, g in (('friendly', FRIENDLY_GUIDANCE), ('invert', INVERT_GUIDANCE))},
                    **{f'ddpm-{m}:shift': SHIFT_GUIDANCE for m in ('cnn', 'vae')},  # the label model has no code
                    'ddpm-celeba:friendly': 6.0}  # with local edits: chosen by tools/celeba_sweep.py on 40 held-out faces
-                   # that 41_celeba_figures does not measure (10 flips more, but burns colour blotches into the face)
+                   # that 41_celeba_figures does not measure (10 reaches the target more often but burns colour blotches)
 # Settings beyond guidance a method edits with unless told otherwise. 23_ablation measures them on the same faces:
 # the default method keeps the source outside its expressive regions and steps twice along the mean-code direction.
 # The CelebA editor keeps the source outside the region of the attributes it changes (`fexpr.photo.attribute_mask`).
