@@ -5,7 +5,7 @@
 # %% ../nbs/07_ddpm.ipynb #00e920d9
 from __future__ import annotations
 import math
-from typing import Literal, get_args
+from typing import Callable, Literal, get_args
 import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
@@ -15,8 +15,8 @@ from .nets import UNet, unet_config
 
 # %% auto #0
 __all__ = ['Schedule', 'Cond', 'Variance', 'make_betas', 'CondDenoiser', 'DDPM', 'ddpm_config', 'rescale_guidance', 'ddim_step',
-           'edit_resample', 'edit_sdedit', 'edit_invert', 'edit_friendly', 'class_means', 'shift_code',
-           'ddpm_batch_loss', 'ddpm_val_loss']
+           'gaussian_blur', 'classifier_x0_guide', 'edit_resample', 'edit_sdedit', 'edit_invert', 'edit_friendly',
+           'class_means', 'shift_code', 'ddpm_batch_loss', 'ddpm_val_loss']
 
 # %% ../nbs/07_ddpm.ipynb #bcae4450
 Schedule = Literal['linear', 'cosine']
@@ -414,6 +414,8 @@ def ddim_sample(self:DDPM, x:Tensor|None=None, # (B,C,H,W) start at step t_start
                 generator:torch.Generator|None=None, progress:bool=False,
                 guidance_rescale:float=0., # phi of `rescale_guidance` (0: plain guidance)
                 guidance_interval:tuple=(0., 1.), # guide only while t/T is in [lo, hi]; elsewhere plain conditional
+                x0_guide:Callable|None=None, # f(x0 estimate, t) -> moved estimate, at every step (the step's noise
+                                             # recomputed from it): guidance in the clean-image space (`classifier_x0_guide`)
                ) -> Tensor: # (B,C,H,W) samples, about [-1,1]
     "DDIM sampling over `n_steps` evenly spaced timesteps from t_start down to a clean image."
     x = _start(x, shape, generator, self.betas.device)
@@ -423,10 +425,46 @@ def ddim_sample(self:DDPM, x:Tensor|None=None, # (B,C,H,W) start at step t_start
         lo, hi = guidance_interval
         s, sc = (guidance_scale, code_guidance_scale) if lo <= ts[i] / self.T <= hi else (1., 1.)
         eps = self.eps_guided(x, t, label, code, s, sc, guidance_rescale)
+        if x0_guide is not None:  # move the clean-image estimate, then take the step that leads to it
+            a = _alpha_bar_at(self, ts[i])
+            eps = (x - a.sqrt() * x0_guide(self.predict_x0(x, t, eps, clip_x0), ts[i])) / (1 - a).sqrt()
         noise = _randn(x.shape, generator, x.device) if eta > 0 and i > 0 else None  # the last step adds none
         t_next = ts[i - 1] if i else -1  # -1: the clean image
         x = ddim_step(x, eps, _alpha_bar_at(self, ts[i]), _alpha_bar_at(self, t_next), eta, noise, clip_x0)
     return x
+
+# %% ../nbs/07_ddpm.ipynb #3a273f76
+def gaussian_blur(x:Tensor, # (B,C,H,W)
+                  sigma:float, # in pixels; <= 0 returns x
+                 ) -> Tensor: # (B,C,H,W)
+    "Separable Gaussian blur, each channel alone, borders replicated."
+    if sigma <= 0: return x
+    r, c = max(1, int(3 * sigma + 0.5)), x.shape[1]
+    k = torch.exp(-torch.arange(-r, r + 1, device=x.device, dtype=x.dtype) ** 2 / (2 * sigma ** 2))
+    k = (k / k.sum()).expand(c, 1, -1)
+    x = F.conv2d(F.pad(x, (r, r, 0, 0), mode='replicate'), k[..., None, :], groups=c)
+    return F.conv2d(F.pad(x, (0, 0, r, r), mode='replicate'), k[..., :, None], groups=c)
+
+def classifier_x0_guide(classifier:nn.Module, # (B,C',H',W') images (after `view`) -> (B,K) logits; in eval mode
+                        target:Tensor, # (B,) the class each image moves towards
+                        scale:float, # the move per step: an L2 norm in [-1,1] pixel units (0: no move)
+                        mask:Tensor|None=None, # (B or 1,1,H,W) in [0,1]: where the image may move; None: everywhere
+                        blur:float=1., # Gaussian sigma (pixels) smoothing the gradient
+                        view:Callable|None=None, # differentiable map of the images to the classifier's input
+                       ) -> Callable: # f(x0, t) -> x0 moved, for `DDPM.ddim_sample(x0_guide=...)`
+    "Clean-image guidance: each step moves the estimate by `scale` along the smoothed, masked gradient of log p(target)."
+    if not (isinstance(scale, (int, float)) and math.isfinite(scale) and scale >= 0):
+        raise ValueError(f'scale must be a finite number >= 0, got {scale!r}')
+    def guide(x0:Tensor, t:int) -> Tensor:
+        if scale == 0: return x0
+        with torch.enable_grad():
+            z = x0.detach().requires_grad_(True)
+            logp = torch.log_softmax(classifier(z if view is None else view(z)).float(), 1)
+            g, = torch.autograd.grad(logp.gather(1, target.reshape(-1, 1).to(logp.device)).sum(), z)
+        g = gaussian_blur(g, blur) * (1 if mask is None else mask)
+        g = g / g.flatten(1).norm(dim=1).clamp_min(1e-12).reshape(-1, *[1] * (g.ndim - 1))
+        return (x0 + scale * g).clamp(-1, 1)
+    return guide
 
 # %% ../nbs/07_ddpm.ipynb #7ffffac1
 @patch
@@ -521,6 +559,7 @@ def edit_invert(ddpm:DDPM, x0:Tensor, # (B,C,H,W) source images in [-1,1] (B may
                 invert_guidance_scale:float=1., # guidance while inverting (1: plain conditional, most faithful)
                 eta:float=0., generator:torch.Generator|None=None, clip_x0:bool=True,
                 guidance_rescale:float=0., guidance_interval:tuple=(0., 1.), # decoding guidance rule (`ddim_sample`)
+                x0_guide:Callable|None=None, # clean-image guidance of the decoding (`ddim_sample`, `classifier_x0_guide`)
                ) -> Tensor: # (B,C,H,W)
     "DDIM-invert the sources under their own condition, then DDIM-decode under the target condition."
     if source is None: raise ValueError('edit_invert needs the source condition (the labels of the input faces)')
@@ -533,7 +572,7 @@ def edit_invert(ddpm:DDPM, x0:Tensor, # (B,C,H,W) source images in [-1,1] (B may
     return ddpm.ddim_sample(xt.expand(n, *xt.shape[1:]), label=target, code=target_code, n_steps=n_steps, eta=eta,
                             guidance_scale=guidance_scale, code_guidance_scale=code_guidance_scale, t_start=t,
                             clip_x0=clip_x0, generator=generator, guidance_rescale=guidance_rescale,
-                            guidance_interval=guidance_interval)
+                            guidance_interval=guidance_interval, x0_guide=x0_guide)
 
 # %% ../nbs/07_ddpm.ipynb #e7cb048e
 @patch

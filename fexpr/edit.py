@@ -19,17 +19,18 @@ from .faces import (EMOTIONS, CKPLUS_CLASSES, CELEBA_ATTRS, parse_emotions, pars
                          _attr_rows, _edit_name)
 from .photo import (detect_faces, pick_faces, align_face, paste_back, transfer_edit, fit_crop, tight_crop_problem,
                          TIGHT_CROP, FaceCrop, NoFaceError, landmarks68, expression_mask, attribute_mask, FACE_BOXES)
-from .ddpm import DDPM, edit_invert, edit_sdedit, edit_resample, edit_friendly, shift_code
+from .ddpm import DDPM, edit_invert, edit_sdedit, edit_resample, edit_friendly, shift_code, classifier_x0_guide
 from .vae import ConvVAE, EmotionCNN, AttributeCNN, predict_attributes, check_images, _evaluating
 from .fvae import FVAE, expression_direction, warp, flow_upsample, flow_to_pixels, _label_tensor
 
 # %% auto #0
 __all__ = ['MODELS', 'PROCEDURES', 'DEFAULT_STRENGTH', 'DEFAULT_METHOD', 'DEFAULT_GUIDANCE', 'FRIENDLY_GUIDANCE',
-           'INVERT_GUIDANCE', 'SHIFT_GUIDANCE', 'METHOD_GUIDANCE', 'METHOD_SETTINGS', 'CLASSIFIER', 'ATTR_CLASSIFIER',
-           'DEFAULT_ATTR_METHOD', 'TRANSFERS', 'IMAGE_SUFFIXES', 'ModelSpec', 'UnknownMethodError', 'default_guidance',
-           'default_settings', 'method_names', 'parse_method', 'checkpoint_dir', 'Editor', 'tiny_checkpoints',
-           'NonFiniteOutputError', 'FaceEdit', 'EditResult', 'write_files', 'save_results', 'BatchItem', 'edit_stream',
-           'edit', 'image_files', 'AttrEditResult', 'edit_attributes_stream', 'edit_attributes', 'show_edits']
+           'INVERT_GUIDANCE', 'SHIFT_GUIDANCE', 'METHOD_GUIDANCE', 'METHOD_SETTINGS', 'CLASSIFIER', 'CNN_GUIDANCE_BLUR',
+           'ATTR_CLASSIFIER', 'DEFAULT_ATTR_METHOD', 'TRANSFERS', 'IMAGE_SUFFIXES', 'ModelSpec', 'UnknownMethodError',
+           'default_guidance', 'default_settings', 'method_names', 'parse_method', 'checkpoint_dir', 'Editor',
+           'tiny_checkpoints', 'NonFiniteOutputError', 'FaceEdit', 'EditResult', 'write_files', 'save_results',
+           'BatchItem', 'edit_stream', 'edit', 'image_files', 'AttrEditResult', 'edit_attributes_stream',
+           'edit_attributes', 'show_edits']
 
 # %% ../nbs/12_edit.ipynb #95364bc0
 @dataclass(frozen=True)
@@ -82,10 +83,13 @@ METHOD_GUIDANCE = {**{f'ddpm-{m}:{p}': g for m in ('label', 'cnn', 'vae')
                    'ddpm-celeba:friendly': 6.0}  # with local edits: chosen by tools/celeba_sweep.py on 40 held-out faces
                    # that 41_celeba_figures does not measure (10 reaches the target more often but burns colour blotches)
 # Settings beyond guidance a method edits with unless told otherwise. 23_ablation measures them on the same faces:
-# the default method keeps the source outside its expressive regions and steps twice along the mean-code direction.
+# the default method keeps the source outside its expressive regions and is guided by fexpr's own emotion CNN (1.5 per
+# step: chosen on 70 PublicTest faces, the one of 8 scales x code shifts that kept the person in >= 0.9 of edits).
 # The CelebA editor keeps the source outside the region of the attributes it changes (`fexpr.photo.attribute_mask`).
-METHOD_SETTINGS = {'ddpm-vae:shift': {'local': True, 'code_shift': 2.0}, 'ddpm-celeba:friendly': {'local': True}}
-CLASSIFIER = 'emotion_cnn_fer2013.safetensors'  # predicts the source emotion when it is not given
+METHOD_SETTINGS = {'ddpm-vae:shift': {'local': True, 'code_shift': 1.0, 'cnn_guidance': 1.5},
+                   'ddpm-celeba:friendly': {'local': True}}
+CLASSIFIER = 'emotion_cnn_fer2013.safetensors'  # predicts the source emotion when it is not given; `cnn_guidance` follows it
+CNN_GUIDANCE_BLUR = 1.0  # Gaussian sigma (pixels of the 48x48 view) smoothing `cnn_guidance`'s gradient
 ATTR_CLASSIFIER = 'attr_cnn_celeba.safetensors'  # predicts a face's 40 CelebA attributes when they are not given
 DEFAULT_ATTR_METHOD = 'ddpm-celeba:friendly'  # the method of `edit_attributes` and `fexpr edit --attr`
 
@@ -98,8 +102,8 @@ def default_guidance(method:str) -> float:
     return METHOD_GUIDANCE.get(method, DEFAULT_GUIDANCE)
 
 def default_settings(method:str) -> dict:
-    "The `local` and `code_shift` a method edits with unless told otherwise (see `METHOD_SETTINGS`)."
-    return {'local': False, 'code_shift': 1.0, **METHOD_SETTINGS.get(method, {})}
+    "The `local`, `code_shift` and `cnn_guidance` a method edits with unless told otherwise (see `METHOD_SETTINGS`)."
+    return {'local': False, 'code_shift': 1.0, 'cnn_guidance': 0.0, **METHOD_SETTINGS.get(method, {})}
 
 def method_names() -> list[str]:
     "Every valid `method`: each model alone (its default procedure) and with each of its procedures."
@@ -271,6 +275,11 @@ def _fer_view(x:torch.Tensor) -> torch.Tensor:
         x = (x * torch.tensor([0.299, 0.587, 0.114], device=x.device)[:, None, None]).sum(1, keepdim=True)
     return x if x.shape[-1] == 48 else torch.nn.functional.interpolate(x, size=(48, 48), mode='area')
 
+def _cnn_guide(ed:Editor, target:torch.Tensor, scale:float, mask:torch.Tensor|None) -> dict:
+    "The decoding's `x0_guide` up the editor's own emotion CNN (never the evaluator), as procedure keywords ({} for 0)."
+    if not scale: return {}
+    return {'x0_guide': classifier_x0_guide(ed.classifier, target, scale, mask, CNN_GUIDANCE_BLUR, _fer_view)}
+
 def _check_crops(ed:Editor, crops:torch.Tensor):
     "Refuse crops that are not a uint8 batch of the editor's model size."
     if crops.dtype != torch.uint8 or crops.ndim != 4 or tuple(crops.shape[1:]) != (ed.channels, ed.size, ed.size):
@@ -278,7 +287,12 @@ def _check_crops(ed:Editor, crops:torch.Tensor):
                          f'got {crops.dtype} {tuple(crops.shape)}')
 
 def _check_settings(strength:float, steps:int, guidance:float, procedure:str, eta:float, code_guidance:float,
-                    code_shift:float, rule:dict|None=None):
+                    code_shift:float, rule:dict|None=None, cnn_guidance:float=0.):
+    if not (isinstance(cnn_guidance, (int, float)) and math.isfinite(cnn_guidance) and cnn_guidance >= 0):
+        raise ValueError(f'cnn_guidance must be a finite number >= 0, got {cnn_guidance!r}')
+    if cnn_guidance and procedure not in ('invert', 'shift'):
+        raise ValueError(f'cnn_guidance guides the decoding of procedures invert and shift, not {procedure}: leave it '
+                         'at 0, or use an invert or shift method')
     if rule and procedure not in ('invert', 'shift'):
         raise ValueError(f'guidance_rescale and guidance_interval shape the decoding of procedures invert and shift, '
                          f'not {procedure}: leave them at 0 and (0, 1), or use an invert or shift method')
@@ -376,6 +390,10 @@ def edit_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-sized fa
                guidance_interval:tuple=(0., 1.), # invert / shift: guide only while t/T is in [lo, hi]
                local:bool|None=None, # change only the expressive regions (`fexpr.photo.expression_mask`);
                                      # None: the method's
+               cnn_guidance:float|None=None, # invert / shift: each decoding step moves the clean-image estimate by this
+                                             # (L2, [-1,1] pixels) up fexpr's own emotion CNN's log P(target) (the
+                                             # classifier, never the evaluator: `fexpr.ddpm.classifier_x0_guide`),
+                                             # inside the expressive regions when local; None: the method's
               ) -> tuple: # ((B,T,C,S,S) uint8 edits, (B,) int64 source emotions)
     "Edit model-sized crops to every target emotion; a model output with NaN/Inf values stops the edit."
     _check_kind(self.method, attrs=False)
@@ -384,9 +402,10 @@ def edit_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-sized fa
     defaults = default_settings(self.method)
     local = defaults['local'] if local is None else local
     code_shift = defaults['code_shift'] if code_shift is None else code_shift
+    cnn_guidance = defaults['cnn_guidance'] if cnn_guidance is None else cnn_guidance
     rule = {k: v for k, v in (('guidance_rescale', guidance_rescale), ('guidance_interval', tuple(guidance_interval)))
             if v != {'guidance_rescale': 0., 'guidance_interval': (0., 1.)}[k]}
-    _check_settings(strength, steps, guidance, self.procedure, eta, code_guidance, code_shift, rule)
+    _check_settings(strength, steps, guidance, self.procedure, eta, code_guidance, code_shift, rule, cnn_guidance)
     _check_crops(self, crops)
     _check_local(local, self.spec, self.method)
     x0 = to_float(crops).to(self.device)
@@ -398,13 +417,15 @@ def edit_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-sized fa
     if self.fvae is not None:  # Algorithm 1, one step of `strength` along the direction, for every target at once
         return _fvae_crops(self, x0, src, target, strength), src.cpu()
     codes = _encode(self, x0)
-    with torch.no_grad():
+    # where the expression may change: the brows, eyes, nose base and mouth (the source's own pixels elsewhere)
+    m = expression_mask(landmarks68(crops.cpu()), self.size).to(x0) if local else None  # (B,1,S,S)
+    guides = [_cnn_guide(self, target, cnn_guidance, None if m is None else m[i:i + 1]) for i in range(len(x0))]
+    with torch.no_grad(), _evaluating(self.classifier) if cnn_guidance else contextlib.nullcontext():
         out = [_procedure(self, x0[i:i + 1], target, src[i:i + 1], None if codes is None else codes[i:i + 1], strength,
-                          steps, guidance, code_guidance, code_shift, eta, gens[i], rule) for i in range(len(x0))]
+                          steps, guidance, code_guidance, code_shift, eta, gens[i], {**rule, **guides[i]})
+               for i in range(len(x0))]
     out = _check_finite(torch.stack(out), self)
-    if local:  # the source's own pixels outside the brows, eyes, nose base and mouth
-        m = expression_mask(landmarks68(crops.cpu()), self.size).to(out)[:, None]  # (B,1,1,S,S)
-        out = m * out + (1 - m) * x0[:, None]
+    if local: out = m[:, None] * out + (1 - m[:, None]) * x0[:, None]
     return to_uint8(out.cpu()), src.cpu()
 
 # %% ../nbs/12_edit.ipynb #c1ec6561
@@ -675,7 +696,7 @@ def _check_transfer(transfer:str) -> str:
     return transfer
 
 def _edit_settings(method, strength, steps, guidance, seed, code_guidance, code_shift, local, guidance_rescale,
-                   transfer='flow') -> dict:
+                   transfer='flow', cnn_guidance=None) -> dict:
     "The settings `edit` passes to `Editor.edit_crops`: the method's defaults filled in, checked before a model loads."
     spec, proc = parse_method(method)
     name = f'{spec.name}:{proc}'
@@ -683,9 +704,11 @@ def _edit_settings(method, strength, steps, guidance, seed, code_guidance, code_
     s = dict(strength=DEFAULT_STRENGTH[proc] if strength is None else strength, steps=steps,
              guidance=default_guidance(name) if guidance is None else guidance, code_guidance=code_guidance, seed=seed,
              guidance_rescale=guidance_rescale, code_shift=d['code_shift'] if code_shift is None else code_shift,
-             local=d['local'] if local is None else local, transfer=_check_transfer(transfer))
+             local=d['local'] if local is None else local, transfer=_check_transfer(transfer),
+             cnn_guidance=d['cnn_guidance'] if cnn_guidance is None else cnn_guidance)
     rule = {'guidance_rescale': guidance_rescale} if guidance_rescale != 0 else None
-    _check_settings(s['strength'], steps, s['guidance'], proc, 0., code_guidance, s['code_shift'], rule)
+    _check_settings(s['strength'], steps, s['guidance'], proc, 0., code_guidance, s['code_shift'], rule,
+                    s['cnn_guidance'])
     _check_local(s['local'], spec, name)
     return s
 
@@ -798,6 +821,7 @@ def edit_stream(images, # paths (or in-memory images); see `image_files` for fol
                 strength:float|None=None, steps:int=10, guidance:float|None=None, seed:int=0, # see `Editor.edit_crops`
                 code_guidance:float=1.0, code_shift:float|None=None, # None: the method's (`default_settings`)
                 local:bool|None=None, guidance_rescale:float=0., # invert / shift: see `Editor.edit_crops`
+                cnn_guidance:float|None=None, # invert / shift: see `Editor.edit_crops`; None: the method's
                 checkpoint:str|Path|None=None, # a DDPM checkpoint replacing the method's shipped one
                 checkpoint_dir:str|Path|None=None, # the folder of shipped checkpoints
                 device:str|torch.device|None=None,
@@ -815,7 +839,7 @@ def edit_stream(images, # paths (or in-memory images); see `image_files` for fol
     inputs, names = _as_inputs(images), parse_emotions(to)
     _check_kind(method, attrs=False)
     settings = _edit_settings(method, strength, steps, guidance, seed, code_guidance, code_shift, local,
-                              guidance_rescale, transfer)
+                              guidance_rescale, transfer, cnn_guidance)
     sources = _emotion_sources(source, len(inputs))
     load = lambda: Editor(method, checkpoint, checkpoint_dir, device)
     work = lambda ed, prepared, idx: _edit_chunk(ed, prepared, [sources[i] for i in idx], names, settings)
