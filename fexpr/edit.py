@@ -84,7 +84,8 @@ METHOD_GUIDANCE = {**{f'ddpm-{m}:{p}': g for m in ('label', 'cnn', 'vae')
                    # that 41_celeba_figures does not measure (10 reaches the target more often but burns colour blotches)
 # Settings beyond guidance a method edits with unless told otherwise. 23_ablation measures them on the same faces:
 # the default method keeps the source outside its expressive regions and is guided by fexpr's own emotion CNN (1.5 per
-# step: chosen on 70 PublicTest faces, the one of 8 scales x code shifts that kept the person in >= 0.9 of edits).
+# step, code shift 1: of 10 guided settings tried on 70 PublicTest faces by tools/cnn_guidance_sweep.py, the best edit
+# success among those that kept the person in >= 0.9 of the edits).
 # The CelebA editor keeps the source outside the region of the attributes it changes (`fexpr.photo.attribute_mask`).
 METHOD_SETTINGS = {'ddpm-vae:shift': {'local': True, 'code_shift': 1.0, 'cnn_guidance': 1.5},
                    'ddpm-celeba:friendly': {'local': True}}
