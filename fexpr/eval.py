@@ -25,14 +25,15 @@ from .photo import _dlib_model, _shape_predictor5
 from .vae import InputError, _Configurable, _check_choice, _evaluating, check_images, AttributeCNN, predict_attributes
 
 # %% auto #0
-__all__ = ['DEEPFACE_SIZE', 'DEEPFACE_WEIGHTS', 'EvalBackend', 'DLIB_SAME_PERSON', 'PAPER_NUMBERS', 'RESULTS_SECTIONS',
-           'ATTR_EDIT_METRICS', 'to_deepface_input', 'DeepfaceEmotionNet', 'deepface_home', 'deepface_weights_path',
-           'install_deepface_weights', 'weights_info', 'weights_sha256', 'deepface_version', 'check_faces',
-           'deepface_gray', 'Evaluator', 'shown_path', 'bootstrap_ci', 'format_ci', 'pick_guidance', 'per_class_scores',
-           'score_table', 'confusion_figure', 'descriptor_workers', 'face_descriptors', 'identity_distance',
-           'same_person_rate', 'psnr', 'ssim', 'sharpness', 'colourfulness', 'frechet_distance', 'realism',
-           'results_report', 'write_results', 'measure_edits', 'summarize_edits', 'paired_difference',
-           'measure_pair_edits', 'summarize_pair_edits', 'measure_attr_edits', 'summarize_attr_edits']
+__all__ = ['DEEPFACE_SIZE', 'DEEPFACE_WEIGHTS', 'EvalBackend', 'DLIB_SAME_PERSON', 'Degradation', 'PAPER_NUMBERS',
+           'RESULTS_SECTIONS', 'ATTR_EDIT_METRICS', 'to_deepface_input', 'DeepfaceEmotionNet', 'deepface_home',
+           'deepface_weights_path', 'install_deepface_weights', 'weights_info', 'weights_sha256', 'deepface_version',
+           'check_faces', 'deepface_gray', 'Evaluator', 'shown_path', 'bootstrap_ci', 'format_ci', 'pick_guidance',
+           'per_class_scores', 'score_table', 'confusion_figure', 'descriptor_workers', 'face_descriptors',
+           'identity_distance', 'same_person_rate', 'psnr', 'ssim', 'sharpness', 'colourfulness', 'frechet_distance',
+           'realism', 'degrade', 'results_report', 'write_results', 'measure_edits', 'summarize_edits',
+           'paired_difference', 'measure_pair_edits', 'summarize_pair_edits', 'measure_attr_edits',
+           'summarize_attr_edits']
 
 # %% ../nbs/11_eval.ipynb #14f6e32e
 def _optional(module:str, # module to import, e.g. 'sklearn.metrics'
@@ -649,6 +650,34 @@ def realism(fake, # generated faces: uint8 (N,C,48,48), or their (N,D) features
     r, f = rng.permutation(len(real)), rng.permutation(len(fake))[:n]
     a, b = real[r[:n]], real[r[n:2 * n]]
     return {'fd': frechet_distance(fake[f], a), 'fd_real_vs_real': frechet_distance(b, a), 'n': n}
+
+# %% ../nbs/11_eval.ipynb #93510085
+Degradation = Literal['blur', 'downup', 'jpeg']
+
+def degrade(faces:torch.Tensor, # (N,C,H,W) uint8 faces (C 1 or 3)
+            how:Degradation='blur', # 'blur': Gaussian, sigma 1 px; 'downup': half resolution (area) and back
+                                    # (bilinear); 'jpeg': JPEG at quality 50
+           ) -> torch.Tensor: # (N,C,H,W) uint8
+    "The faces mildly degraded: what a real expression survives and a fine, fragile perturbation may not."
+    _check_choice('how', how, Degradation)
+    if not (isinstance(faces, torch.Tensor) and faces.dtype == torch.uint8 and faces.ndim == 4 and faces.shape[1] in (1, 3)):
+        raise ValueError(f'degrade needs (N,C,H,W) uint8 faces with 1 or 3 channels; got '
+                         f'{tuple(faces.shape) if hasattr(faces, "shape") else type(faces).__name__}'
+                         f'{f" {faces.dtype}" if hasattr(faces, "dtype") else ""}')
+    x = faces.float()
+    if how == 'blur':
+        from fexpr.ddpm import gaussian_blur
+        y = gaussian_blur(x, 1.0)
+    elif how == 'downup':
+        y = F.interpolate(F.interpolate(x, scale_factor=0.5, mode='area'), size=x.shape[-2:], mode='bilinear',
+                          align_corners=False)
+    else:
+        out = []
+        for im in faces.permute(0, 2, 3, 1).numpy():
+            buf = io.BytesIO(); Image.fromarray(im[..., 0] if im.shape[-1] == 1 else im).save(buf, 'JPEG', quality=50)
+            out.append(np.asarray(Image.open(buf)).reshape(im.shape))
+        return torch.from_numpy(np.stack(out)).permute(0, 3, 1, 2).contiguous()
+    return y.round().clamp(0, 255).to(torch.uint8)
 
 # %% ../nbs/11_eval.ipynb #4daa2938
 PAPER_NUMBERS = {

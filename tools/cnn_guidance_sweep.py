@@ -27,7 +27,7 @@ from fexpr.core import to_float, to_uint8
 from fexpr.ddpm import classifier_x0_guide
 from fexpr.data import load_fer2013
 from fexpr.edit import Editor, checkpoint_dir, _fer_view, CNN_GUIDANCE_BLUR
-from fexpr.eval import Evaluator, face_descriptors, measure_edits, DLIB_SAME_PERSON
+from fexpr.eval import Evaluator, face_descriptors, measure_edits, degrade, DLIB_SAME_PERSON
 from fexpr.faces import faces_per_class, EMOTIONS
 from fexpr.photo import expression_mask, landmarks68
 
@@ -76,7 +76,9 @@ def pixel_check(ed, faces, labels, ev, guided, plain, n=10):
     with torch.no_grad():
         for name, xx in (('unguided', x0), ('guided', x1), ('unguided moved by pixels', x)):
             pred, own = ev.predict(to_uint8(xx)).numpy(), ed.classifier(_fer_view(xx)).argmax(1).numpy()
-            print(f'  {name}: evaluator sees the target {(pred == target.numpy())[off].mean():.3f}, own CNN '
+            blurred = ev.predict(degrade(to_uint8(xx), 'blur')).numpy()
+            print(f'  {name}: evaluator sees the target {(pred == target.numpy())[off].mean():.3f} '
+                  f'({(blurred == target.numpy())[off].mean():.3f} after a 1-pixel blur), own CNN '
                   f'{(own == target.numpy())[off].mean():.3f}', flush=True)
     print(f'  median move {float(dist.median()):.2f} (L2 in [-1,1] units)', flush=True)
 
