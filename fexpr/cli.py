@@ -60,6 +60,9 @@ def _edit_parser(sub):
     e.add_argument('--cnn-guidance', type=float, default=None,
                    help="each decoding step moves the face this far up fexpr's own emotion CNN's probability of the "
                         "target (invert and shift; default: the method's, on for the default method; 0: off)")
+    e.add_argument('--intensity', type=float, default=None,
+                   help='with --attr: how far the condition moves from the face\'s attributes towards the target\'s '
+                        '(0: no change, 1: the target, the default; between: part of the way; above 1: beyond)')
     e.add_argument('--checkpoint', default=None, help="a DDPM checkpoint replacing the method's shipped one")
     e.add_argument('--source', default=None, help="the inputs' emotion (default: predicted by the CNN classifier); "
                                                   'with --attr: attributes to set on the predicted ones, e.g. Male=0')
@@ -142,12 +145,16 @@ def _cmd_edit(a) -> int:
         raise FexprError('--guidance-rescale shapes emotion edits (--to), not --attr edits: leave it out')
     if a.attr is not None and a.cnn_guidance is not None:
         raise FexprError('--cnn-guidance guides emotion edits (--to), not --attr edits: leave it out')
+    if a.attr is None and a.intensity is not None:
+        raise FexprError('--intensity sets how far --attr edits go; emotion edits (--to) take --strength and --guidance')
     files = image_files(a.images)
     _check_apart(a.out, a.images)
     kw = dict(method=a.method, strength=a.strength, steps=a.steps, guidance=a.guidance, seed=a.seed,
               checkpoint=a.checkpoint, device=a.device, out=a.out, chunk=a.chunk, skip_existing=a.skip_existing,
               keep_going=a.keep_going, faces=a.faces, transfer=a.transfer)
-    items = (edit_attributes_stream(files, a.attr, source_attrs=a.source, local=a.local, **kw) if a.attr is not None else
+    attr_kw = {} if a.intensity is None else {'intensity': a.intensity}
+    items = (edit_attributes_stream(files, a.attr, source_attrs=a.source, local=a.local, **attr_kw, **kw)
+             if a.attr is not None else
              edit_stream(files, a.to, source=a.source, local=a.local, guidance_rescale=a.guidance_rescale,
                          cnn_guidance=a.cnn_guidance, **kw))
     failed = _consume(items, len(files), a.done)

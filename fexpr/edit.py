@@ -913,6 +913,12 @@ def _target_rows(edits, src:torch.Tensor) -> torch.Tensor:
     return _attr_rows(t.reshape(-1, t.shape[-1])).reshape(t.shape)
 
 # %% ../nbs/12_edit.ipynb #38202eda
+def _check_intensity(intensity):
+    if not (isinstance(intensity, (int, float)) and not isinstance(intensity, bool) and math.isfinite(intensity)
+            and intensity >= 0):
+        raise ValueError(f'intensity must be a finite number >= 0 (0: no change, 1: the target attributes), '
+                         f'got {intensity!r}')
+
 def _attr_local(ed:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model inputs
                 out:torch.Tensor, # (B,T,C,S,S) their edits in [-1,1]
                 src:torch.Tensor, tgt:torch.Tensor, # (B,40) source and (B,T,40) target attribute vectors
@@ -936,19 +942,25 @@ def edit_attr_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-siz
                     seed:int|list=0, # noise seed: the same seed gives the same edit; a list: one per crop
                     local:bool|None=None, # change only the region of the edited attributes
                                           # (`fexpr.photo.attribute_mask`); None: the method's
+                    intensity:float=1., # how far the condition moves from the source's attributes towards the
+                                        # target's: 0 not at all (friendly: the source back), 1 the target, between:
+                                        # part of the way, above 1: beyond it
                    ) -> tuple: # ((B,T,C,S,S) uint8 edits, (B,40) uint8 sources, (B,T,40) uint8 targets)
     "Edit model-sized crops' CelebA attributes: for each edit, the source vector with the edit's attributes set."
     _check_kind(self.method, attrs=True)
     strength = DEFAULT_STRENGTH[self.procedure] if strength is None else strength
     guidance = self.guidance if guidance is None else guidance
     _check_settings(strength, steps, guidance, self.procedure, eta, 1.0, 1.0)
+    _check_intensity(intensity)
     _check_crops(self, crops)
     x0 = to_float(crops).to(self.device)
     src = self.source_attrs(x0, source)
     tgt = _target_rows(edits, src)
     gens = _generators(seed, len(x0))
+    # the condition each edit decodes under: the source's attributes moved `intensity` of the way to the target's
+    cond = src[:, None].float() + intensity * (tgt.float() - src[:, None].float())  # (B,T,40); 1: the target itself
     with torch.no_grad():
-        out = [_procedure(self, x0[i:i + 1], tgt[i].to(self.device), src[i:i + 1].to(self.device), None, strength,
+        out = [_procedure(self, x0[i:i + 1], cond[i].to(self.device), src[i:i + 1].to(self.device), None, strength,
                           steps, guidance, 1.0, 1.0, eta, gens[i]) for i in range(len(x0))]
     out = _check_finite(torch.stack(out), self)
     if default_settings(self.method)['local'] if local is None else local: out = _attr_local(self, crops, out, src, tgt)
@@ -997,14 +1009,16 @@ def _per_input(source, n:int) -> list:
     if len(rows) != n: raise ValueError(f'source_attrs gives {len(rows)} attribute vectors for {n} inputs')
     return list(rows)
 
-def _attr_settings(method:str, strength, steps, guidance, eta, seed, transfer='flow', local=None) -> dict:
+def _attr_settings(method:str, strength, steps, guidance, eta, seed, transfer='flow', local=None, intensity=1.) -> dict:
     "The settings `edit_attributes` passes to `Editor.edit_attr_crops`, checked before any model loads."
     spec, proc = parse_method(method)
     s = dict(strength=DEFAULT_STRENGTH[proc] if strength is None else strength, steps=steps,
              guidance=default_guidance(f'{spec.name}:{proc}') if guidance is None else guidance, eta=eta, seed=seed,
              transfer=_check_transfer(transfer),
-             local=default_settings(f'{spec.name}:{proc}')['local'] if local is None else bool(local))
+             local=default_settings(f'{spec.name}:{proc}')['local'] if local is None else bool(local),
+             intensity=intensity)
     _check_settings(s['strength'], steps, s['guidance'], proc, eta, 1.0, 1.0)
+    _check_intensity(intensity)
     return s
 
 def _edit_attrs_chunk(ed:Editor, prepared:list, sources:list, edits:list, settings:dict) -> list[AttrEditResult]:
@@ -1031,7 +1045,7 @@ def edit_attributes_stream(images, # paths (or in-memory images); see `image_fil
                            method:str|None=None, # 'ddpm-celeba[:<procedure>]'; None: DEFAULT_ATTR_METHOD
                            source_attrs=None, # (40,) / (N,40) vectors; None: predicted; 'Male=0' / a dict: corrected
                            strength:float|None=None, steps:int=10, guidance:float|None=None, seed:int=0,
-                           eta:float=0.0, local:bool|None=None, # see `Editor.edit_attr_crops`
+                           eta:float=0.0, local:bool|None=None, intensity:float=1., # see `Editor.edit_attr_crops`
                            checkpoint:str|Path|None=None, # a DDPM checkpoint (cond 'attrs') replacing the shipped one
                            checkpoint_dir:str|Path|None=None, # the folder of shipped checkpoints
                            device:str|torch.device|None=None,
@@ -1043,7 +1057,7 @@ def edit_attributes_stream(images, # paths (or in-memory images); see `image_fil
     "`edit_stream` for CelebA attributes: many faces or photos a chunk at a time, each chunk written as it goes."
     inputs, edits, method = _as_inputs(images), attr_edits(attrs), method or DEFAULT_ATTR_METHOD
     _check_kind(method, attrs=True)
-    settings = _attr_settings(method, strength, steps, guidance, eta, seed, transfer, local)
+    settings = _attr_settings(method, strength, steps, guidance, eta, seed, transfer, local, intensity)
     sources = _per_input(source_attrs, len(inputs))
     load = lambda: Editor(method, checkpoint, checkpoint_dir, device)
     work = lambda ed, prepared, idx: _edit_attrs_chunk(ed, prepared, [sources[i] for i in idx], edits, settings)
