@@ -599,6 +599,8 @@ def edit_friendly(ddpm:DDPM, x0:Tensor, # (B,C,H,W) source images in [-1,1] (B m
                   strength:float=1., # start at step strength*T (lower keeps more of the source's layout)
                   guidance_scale:float=3., # s of the source-referenced guidance (0: the source itself)
                   generator:torch.Generator|None=None, clip_x0:bool=True,
+                  x0_guide:Callable|None=None, # f(x0 estimate, t) -> moved estimate at every decoding step, as in
+                                               # `DDPM.ddim_sample` (`classifier_x0_guide`)
                  ) -> Tensor: # (B,C,H,W)
     "Edit-friendly DDPM inversion under the source condition, decoding under the target with the same noise maps."
     if source is None: raise ValueError('edit_friendly needs the source condition (the labels of the input faces)')
@@ -619,6 +621,9 @@ def edit_friendly(ddpm:DDPM, x0:Tensor, # (B,C,H,W) source images in [-1,1] (B m
     for i in range(K - 1, -1, -1):
         t = torch.full((n,), ts[i], device=x.device, dtype=torch.long)
         e = ddpm.eps_referenced(x, t, source, target, code, target_code, guidance_scale)
+        if x0_guide is not None:  # move the clean-image estimate, then take the step that leads to it
+            a = _alpha_bar_at(ddpm, ts[i])
+            e = (x - a.sqrt() * x0_guide(ddpm.predict_x0(x, t, e, clip_x0), ts[i])) / (1 - a).sqrt()
         x = mean(x, i, e) + grow(maps[i])
     return x
 
