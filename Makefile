@@ -7,7 +7,7 @@ PROFILE ?= cpu
 FLAGS ?=
 # Experiment notebooks in dependency order (train -> evaluate -> figures).
 EXPERIMENTS ?= 00_datasets 10_train_cnn 11_train_vae 12_train_ddpm 14_train_evaluator 13_train_fvae 20_table1 21_samples 22_tradeoff 23_ablation 24_photo_edits \
-	40_train_celeba 41_celeba_figures \
+	40_train_celeba 42_train_attr_guide 41_celeba_figures \
 	30_fvae_psnr 31_fvae_editing 32_interpolation 33_flow_upsampling 34_perception_study 90_bench_ddpm 91_bench_batch 99_results
 # 12_train_ddpm trains one model per condition of the CS230 report.
 DDPM_CONDS ?= label label+cnn label+vae

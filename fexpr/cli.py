@@ -12,8 +12,8 @@ import fexpr
 from .core import *
 from .faces import EMOTIONS, CELEBA_ATTRS
 from .edit import (MODELS, DEFAULT_METHOD, DEFAULT_ATTR_METHOD, DEFAULT_GUIDANCE, INVERT_GUIDANCE, SHIFT_GUIDANCE,
-                        FRIENDLY_GUIDANCE, CLASSIFIER, ATTR_CLASSIFIER, EditResult, checkpoint_dir, edit, edit_stream,
-                        edit_attributes_stream, image_files, parse_method, save_results, show_edits, _one_line,
+                        FRIENDLY_GUIDANCE, CLASSIFIER, ATTR_CLASSIFIER, ATTR_GUIDE, EditResult, checkpoint_dir, edit,
+                        edit_stream, edit_attributes_stream, image_files, parse_method, save_results, show_edits, _one_line,
                         _attr_label)
 
 # %% auto #0
@@ -63,6 +63,10 @@ def _edit_parser(sub):
     e.add_argument('--intensity', type=float, default=None,
                    help='with --attr: how far the condition moves from the face\'s attributes towards the target\'s '
                         '(0: no change, 1: the target, the default; between: part of the way; above 1: beyond)')
+    e.add_argument('--attr-guidance', type=float, default=None,
+                   help='with --attr: each decoding step moves the face this far up the attribute guide\'s probability '
+                        'of the target attributes (friendly and invert; a classifier apart from the one that judges '
+                        'edits; default 0: off)')
     e.add_argument('--checkpoint', default=None, help="a DDPM checkpoint replacing the method's shipped one")
     e.add_argument('--source', default=None, help="the inputs' emotion (default: predicted by the CNN classifier); "
                                                   'with --attr: attributes to set on the predicted ones, e.g. Male=0')
@@ -147,12 +151,14 @@ def _cmd_edit(a) -> int:
         raise FexprError('--cnn-guidance guides emotion edits (--to), not --attr edits: leave it out')
     if a.attr is None and a.intensity is not None:
         raise FexprError('--intensity sets how far --attr edits go; emotion edits (--to) take --strength and --guidance')
+    if a.attr is None and a.attr_guidance is not None:
+        raise FexprError('--attr-guidance guides --attr edits; emotion edits (--to) take --cnn-guidance')
     files = image_files(a.images)
     _check_apart(a.out, a.images)
     kw = dict(method=a.method, strength=a.strength, steps=a.steps, guidance=a.guidance, seed=a.seed,
               checkpoint=a.checkpoint, device=a.device, out=a.out, chunk=a.chunk, skip_existing=a.skip_existing,
               keep_going=a.keep_going, faces=a.faces, transfer=a.transfer)
-    attr_kw = {} if a.intensity is None else {'intensity': a.intensity}
+    attr_kw = {k: v for k, v in (('intensity', a.intensity), ('attr_guidance', a.attr_guidance)) if v is not None}
     items = (edit_attributes_stream(files, a.attr, source_attrs=a.source, local=a.local, **attr_kw, **kw)
              if a.attr is not None else
              edit_stream(files, a.to, source=a.source, local=a.local, guidance_rescale=a.guidance_rescale,
@@ -178,7 +184,8 @@ def _cmd_methods(a) -> int:
     rows = [(f"{m.name:14s} cond={m.cond:10s} procedures: {', '.join(m.procedures)}", m.checkpoint, m.make)
             for m in MODELS.values()]
     rows += [('emotion classifier (predicts --source)', CLASSIFIER, 'make 10_train_cnn'),
-             ('attribute classifier (predicts the --attr source)', ATTR_CLASSIFIER, 'make 40_train_celeba')]
+             ('attribute classifier (predicts the --attr source)', ATTR_CLASSIFIER, 'make 40_train_celeba'),
+             ('attribute guide (--attr-guidance)', ATTR_GUIDE, 'make 42_train_attr_guide')]
     width = max(len(head) for head, *_ in rows)
     for head, file, make in rows:
         p = folder / file

@@ -446,21 +446,32 @@ def gaussian_blur(x:Tensor, # (B,C,H,W)
     return F.conv2d(F.pad(x, (0, 0, r, r), mode='replicate'), k[..., :, None], groups=c)
 
 def classifier_x0_guide(classifier:nn.Module, # (B,C',H',W') images (after `view`) -> (B,K) logits; in eval mode
-                        target:Tensor, # (B,) the class each image moves towards
+                        target:Tensor, # (B,) the class each image moves towards; or (B,K) 0/1 values of K binary
+                                       # attributes (multi-label: sigmoid outputs), with `weights`
                         scale:float, # the move per step: an L2 norm in [-1,1] pixel units (0: no move)
                         mask:Tensor|None=None, # (B or 1,1,H,W) in [0,1]: where the image may move; None: everywhere
                         blur:float=1., # Gaussian sigma (pixels) smoothing the gradient
                         view:Callable|None=None, # differentiable map of the images to the classifier's input
+                        weights:Tensor|None=None, # multi-label: (B,K) weight of each attribute's log p(its target
+                                                  # value); 0 leaves an attribute alone
                        ) -> Callable: # f(x0, t) -> x0 moved, for `DDPM.ddim_sample(x0_guide=...)`
     "Clean-image guidance: each step moves the estimate by `scale` along the smoothed, masked gradient of log p(target)."
     if not (isinstance(scale, (int, float)) and math.isfinite(scale) and scale >= 0):
         raise ValueError(f'scale must be a finite number >= 0, got {scale!r}')
+    multi = target.ndim == 2
+    if multi != (weights is not None) or (multi and weights.shape != target.shape):
+        raise ValueError(f'a (B,K) target of binary attributes needs (B,K) weights, a (B,) class target none; got '
+                         f'target {tuple(target.shape)} and weights {None if weights is None else tuple(weights.shape)}')
     def guide(x0:Tensor, t:int) -> Tensor:
         if scale == 0: return x0
         with torch.enable_grad():
             z = x0.detach().requires_grad_(True)
-            logp = torch.log_softmax(classifier(z if view is None else view(z)).float(), 1)
-            g, = torch.autograd.grad(logp.gather(1, target.reshape(-1, 1).to(logp.device)).sum(), z)
+            logits = classifier(z if view is None else view(z)).float()
+            if multi:  # log p(value) of each weighted attribute: log sigmoid(+logit) for 1, log sigmoid(-logit) for 0
+                sign = 2 * target.to(logits) - 1
+                objective = (weights.to(logits) * F.logsigmoid(sign * logits)).sum()
+            else: objective = torch.log_softmax(logits, 1).gather(1, target.reshape(-1, 1).to(logits.device)).sum()
+            g, = torch.autograd.grad(objective, z)
         g = gaussian_blur(g, blur) * (1 if mask is None else mask)
         g = g / g.flatten(1).norm(dim=1).clamp_min(1e-12).reshape(-1, *[1] * (g.ndim - 1))
         return (x0 + scale * g).clamp(-1, 1)

@@ -26,11 +26,11 @@ from .fvae import FVAE, expression_direction, warp, flow_upsample, flow_to_pixel
 # %% auto #0
 __all__ = ['MODELS', 'PROCEDURES', 'DEFAULT_STRENGTH', 'DEFAULT_METHOD', 'DEFAULT_GUIDANCE', 'FRIENDLY_GUIDANCE',
            'INVERT_GUIDANCE', 'SHIFT_GUIDANCE', 'METHOD_GUIDANCE', 'METHOD_SETTINGS', 'CLASSIFIER', 'CNN_GUIDANCE_BLUR',
-           'ATTR_CLASSIFIER', 'DEFAULT_ATTR_METHOD', 'TRANSFERS', 'IMAGE_SUFFIXES', 'ModelSpec', 'UnknownMethodError',
-           'default_guidance', 'default_settings', 'method_names', 'parse_method', 'checkpoint_dir', 'Editor',
-           'tiny_checkpoints', 'NonFiniteOutputError', 'FaceEdit', 'EditResult', 'write_files', 'save_results',
-           'BatchItem', 'edit_stream', 'edit', 'image_files', 'AttrEditResult', 'edit_attributes_stream',
-           'edit_attributes', 'show_edits']
+           'ATTR_CLASSIFIER', 'ATTR_GUIDE', 'DEFAULT_ATTR_METHOD', 'TRANSFERS', 'IMAGE_SUFFIXES', 'ModelSpec',
+           'UnknownMethodError', 'default_guidance', 'default_settings', 'method_names', 'parse_method',
+           'checkpoint_dir', 'Editor', 'tiny_checkpoints', 'NonFiniteOutputError', 'FaceEdit', 'EditResult',
+           'write_files', 'save_results', 'BatchItem', 'edit_stream', 'edit', 'image_files', 'AttrEditResult',
+           'edit_attributes_stream', 'edit_attributes', 'show_edits']
 
 # %% ../nbs/12_edit.ipynb #95364bc0
 @dataclass(frozen=True)
@@ -92,6 +92,9 @@ METHOD_SETTINGS = {'ddpm-vae:shift': {'local': True, 'code_shift': 1.0, 'cnn_gui
 CLASSIFIER = 'emotion_cnn_fer2013.safetensors'  # predicts the source emotion when it is not given; `cnn_guidance` follows it
 CNN_GUIDANCE_BLUR = 1.0  # Gaussian sigma (pixels of the 48x48 view) smoothing `cnn_guidance`'s gradient
 ATTR_CLASSIFIER = 'attr_cnn_celeba.safetensors'  # predicts a face's 40 CelebA attributes when they are not given
+# guides attribute edits (`attr_guidance`): a second attribute classifier, trained apart from the one that predicts
+# sources and judges edits (42_train_attr_guide), so that no network that measures an edit ever guides it
+ATTR_GUIDE = 'attr_guide_celeba.safetensors'
 DEFAULT_ATTR_METHOD = 'ddpm-celeba:friendly'  # the method of `edit_attributes` and `fexpr edit --attr`
 
 # %% ../nbs/12_edit.ipynb #c3b6bee6
@@ -219,6 +222,12 @@ class Editor:
         path = _need(self.folder / ATTR_CLASSIFIER, 'the attribute classifier', 'make 40_train_celeba')
         return _load('AttributeCNN', path, self.device)
 
+    @property
+    def attr_guide(self) -> AttributeCNN:
+        "The attribute classifier that guides attribute edits (`attr_guidance`; never the one that judges them)."
+        path = _need(self.folder / ATTR_GUIDE, 'the attribute guide', 'make 42_train_attr_guide')
+        return _load('AttributeCNN', path, self.device)
+
     def __repr__(self):
         return f'Editor({self.method!r}, checkpoint={str(self.path)!r}, size={self.channels}x{self.size})'
 
@@ -233,9 +242,10 @@ def tiny_checkpoints(folder:str|Path, # where to write them (created)
     tiny = dict(base=8, channel_mults=[1, 2], n_res_blocks=1, attn_levels=[1], groups=4, heads=2, emb_dim=16,
                 time_dim=8)
     cnn, vae = EmotionCNN(widths=(8, 8, 8, 8)), ConvVAE(widths=(8, 8, 8), latent_dim=16)
-    acnn = AttributeCNN(widths=(8, 8, 8, 8))
+    acnn, guide = AttributeCNN(widths=(8, 8, 8, 8)), AttributeCNN(widths=(8, 8, 8, 8))
     save_checkpoint(folder / CLASSIFIER, {'model': cnn.state_dict(), 'config': cnn.config})
     save_checkpoint(folder / ATTR_CLASSIFIER, {'model': acnn.state_dict(), 'config': acnn.config})
+    save_checkpoint(folder / ATTR_GUIDE, {'model': guide.state_dict(), 'config': guide.config})
     save_checkpoint(folder / MODELS['ddpm-vae'].encoder, {'model': vae.state_dict(), 'config': vae.config})
     for spec in MODELS.values():
         if spec.family == 'fvae':
@@ -264,7 +274,7 @@ def _procedure(ed:Editor, x0:torch.Tensor, target:torch.Tensor, source:torch.Ten
     if ed.procedure == 'sdedit': return edit_sdedit(ed.ddpm, x0, target, strength, 'ddim', steps, eta, **kw)
     if ed.procedure == 'friendly':
         return edit_friendly(ed.ddpm, x0, target, source, code, n_steps=steps, strength=strength,
-                             guidance_scale=guidance, generator=generator)
+                             guidance_scale=guidance, generator=generator, x0_guide=(rule or {}).get('x0_guide'))
     if ed.procedure == 'shift':
         kw['target_code'] = shift_code(code.expand(len(target), -1), source.expand(len(target)), target,
                                        ed.code_means.to(code), code_shift)
@@ -924,11 +934,38 @@ def _attr_local(ed:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model inputs
                 src:torch.Tensor, tgt:torch.Tensor, # (B,40) source and (B,T,40) target attribute vectors
                ) -> torch.Tensor: # (B,T,C,S,S): each edit kept inside its attributes' region, the source outside
     "Confine each attribute edit to the region of the attributes it changes (`fexpr.photo.attribute_mask`)."
-    points, x0 = landmarks68(crops.cpu(), box=FACE_BOXES.get(ed.spec.template)), to_float(crops).to(out)
+    masks, x0 = _attr_masks(ed, crops, src, tgt), to_float(crops).to(out)
     for b, t in np.ndindex(*out.shape[:2]):
+        if masks[b, t] is not None: out[b, t] = masks[b, t][0].to(out) * out[b, t] + (1 - masks[b, t][0].to(out)) * x0[b]
+    return out
+
+def _attr_masks(ed:Editor, crops:torch.Tensor, src:torch.Tensor, tgt:torch.Tensor) -> np.ndarray:
+    "(B,T) object array: each edit's (1,1,S,S) region of the attributes it changes, or None (no region: everywhere)."
+    points, masks = landmarks68(crops.cpu(), box=FACE_BOXES.get(ed.spec.template)), np.empty(tgt.shape[:2], object)
+    for b, t in np.ndindex(*tgt.shape[:2]):
         changed = [CELEBA_ATTRS[k] for k in torch.nonzero(tgt[b, t] != src[b]).flatten().tolist()]
-        m = attribute_mask(points[b:b + 1], ed.size, changed) if changed else None
-        if m is not None: out[b, t] = m[0].to(out) * out[b, t] + (1 - m[0].to(out)) * x0[b]
+        masks[b, t] = attribute_mask(points[b:b + 1], ed.size, changed) if changed else None
+    return masks
+
+def _check_attr_guidance(attr_guidance, procedure:str):
+    if not (isinstance(attr_guidance, (int, float)) and not isinstance(attr_guidance, bool)
+            and math.isfinite(attr_guidance) and attr_guidance >= 0):
+        raise ValueError(f'attr_guidance must be a finite number >= 0, got {attr_guidance!r}')
+    if attr_guidance and procedure not in ('friendly', 'invert'):
+        raise ValueError(f'attr_guidance guides the decoding of procedures friendly and invert, not {procedure}: leave '
+                         'it at 0, or use ddpm-celeba:friendly or ddpm-celeba:invert')
+
+def _attr_guides(ed:Editor, crops:torch.Tensor, src:torch.Tensor, tgt:torch.Tensor, scale:float, local:bool) -> list:
+    "Per crop, the procedure keywords of attribute guidance: towards each edit's changed attributes ({} for 0)."
+    if not scale: return [{} for _ in range(len(crops))]
+    masks = _attr_masks(ed, crops, src, tgt) if local else None
+    out = []
+    for b in range(len(crops)):
+        m = None if masks is None else torch.cat([torch.ones(1, 1, ed.size, ed.size) if mk is None else mk.float()
+                                                  for mk in masks[b]]).to(ed.device)  # (T,1,S,S)
+        changed = (tgt[b] != src[b]).float().to(ed.device)  # (T,40): the attributes each edit pushes
+        out.append({'x0_guide': classifier_x0_guide(ed.attr_guide, tgt[b].float().to(ed.device), scale, m,
+                                                    CNN_GUIDANCE_BLUR, None, weights=changed)})
     return out
 
 @patch
@@ -945,6 +982,10 @@ def edit_attr_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-siz
                     intensity:float=1., # how far the condition moves from the source's attributes towards the
                                         # target's: 0 not at all (friendly: the source back), 1 the target, between:
                                         # part of the way, above 1: beyond it
+                    attr_guidance:float=0., # friendly / invert: each decoding step moves the clean-image estimate
+                                            # this far (L2, [-1,1] pixels) up the attribute guide's log-probability of
+                                            # the changed attributes' target values (`ATTR_GUIDE`, apart from the
+                                            # classifier that judges edits), inside their region when local
                    ) -> tuple: # ((B,T,C,S,S) uint8 edits, (B,40) uint8 sources, (B,T,40) uint8 targets)
     "Edit model-sized crops' CelebA attributes: for each edit, the source vector with the edit's attributes set."
     _check_kind(self.method, attrs=True)
@@ -952,6 +993,7 @@ def edit_attr_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-siz
     guidance = self.guidance if guidance is None else guidance
     _check_settings(strength, steps, guidance, self.procedure, eta, 1.0, 1.0)
     _check_intensity(intensity)
+    _check_attr_guidance(attr_guidance, self.procedure)
     _check_crops(self, crops)
     x0 = to_float(crops).to(self.device)
     src = self.source_attrs(x0, source)
@@ -959,11 +1001,13 @@ def edit_attr_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-siz
     gens = _generators(seed, len(x0))
     # the condition each edit decodes under: the source's attributes moved `intensity` of the way to the target's
     cond = src[:, None].float() + intensity * (tgt.float() - src[:, None].float())  # (B,T,40); 1: the target itself
-    with torch.no_grad():
+    local = default_settings(self.method)['local'] if local is None else local
+    guides = _attr_guides(self, crops, src, tgt, attr_guidance, local)
+    with torch.no_grad(), _evaluating(self.attr_guide) if attr_guidance else contextlib.nullcontext():
         out = [_procedure(self, x0[i:i + 1], cond[i].to(self.device), src[i:i + 1].to(self.device), None, strength,
-                          steps, guidance, 1.0, 1.0, eta, gens[i]) for i in range(len(x0))]
+                          steps, guidance, 1.0, 1.0, eta, gens[i], guides[i]) for i in range(len(x0))]
     out = _check_finite(torch.stack(out), self)
-    if default_settings(self.method)['local'] if local is None else local: out = _attr_local(self, crops, out, src, tgt)
+    if local: out = _attr_local(self, crops, out, src, tgt)
     return to_uint8(out.cpu()), src, tgt
 
 # %% ../nbs/12_edit.ipynb #e73162e2
@@ -1009,16 +1053,18 @@ def _per_input(source, n:int) -> list:
     if len(rows) != n: raise ValueError(f'source_attrs gives {len(rows)} attribute vectors for {n} inputs')
     return list(rows)
 
-def _attr_settings(method:str, strength, steps, guidance, eta, seed, transfer='flow', local=None, intensity=1.) -> dict:
+def _attr_settings(method:str, strength, steps, guidance, eta, seed, transfer='flow', local=None, intensity=1.,
+                   attr_guidance=0.) -> dict:
     "The settings `edit_attributes` passes to `Editor.edit_attr_crops`, checked before any model loads."
     spec, proc = parse_method(method)
     s = dict(strength=DEFAULT_STRENGTH[proc] if strength is None else strength, steps=steps,
              guidance=default_guidance(f'{spec.name}:{proc}') if guidance is None else guidance, eta=eta, seed=seed,
              transfer=_check_transfer(transfer),
              local=default_settings(f'{spec.name}:{proc}')['local'] if local is None else bool(local),
-             intensity=intensity)
+             intensity=intensity, attr_guidance=attr_guidance)
     _check_settings(s['strength'], steps, s['guidance'], proc, eta, 1.0, 1.0)
     _check_intensity(intensity)
+    _check_attr_guidance(attr_guidance, proc)
     return s
 
 def _edit_attrs_chunk(ed:Editor, prepared:list, sources:list, edits:list, settings:dict) -> list[AttrEditResult]:
@@ -1045,7 +1091,8 @@ def edit_attributes_stream(images, # paths (or in-memory images); see `image_fil
                            method:str|None=None, # 'ddpm-celeba[:<procedure>]'; None: DEFAULT_ATTR_METHOD
                            source_attrs=None, # (40,) / (N,40) vectors; None: predicted; 'Male=0' / a dict: corrected
                            strength:float|None=None, steps:int=10, guidance:float|None=None, seed:int=0,
-                           eta:float=0.0, local:bool|None=None, intensity:float=1., # see `Editor.edit_attr_crops`
+                           eta:float=0.0, local:bool|None=None, intensity:float=1., attr_guidance:float=0.,
+                           # see `Editor.edit_attr_crops`
                            checkpoint:str|Path|None=None, # a DDPM checkpoint (cond 'attrs') replacing the shipped one
                            checkpoint_dir:str|Path|None=None, # the folder of shipped checkpoints
                            device:str|torch.device|None=None,
@@ -1057,7 +1104,7 @@ def edit_attributes_stream(images, # paths (or in-memory images); see `image_fil
     "`edit_stream` for CelebA attributes: many faces or photos a chunk at a time, each chunk written as it goes."
     inputs, edits, method = _as_inputs(images), attr_edits(attrs), method or DEFAULT_ATTR_METHOD
     _check_kind(method, attrs=True)
-    settings = _attr_settings(method, strength, steps, guidance, eta, seed, transfer, local, intensity)
+    settings = _attr_settings(method, strength, steps, guidance, eta, seed, transfer, local, intensity, attr_guidance)
     sources = _per_input(source_attrs, len(inputs))
     load = lambda: Editor(method, checkpoint, checkpoint_dir, device)
     work = lambda ed, prepared, idx: _edit_attrs_chunk(ed, prepared, [sources[i] for i in idx], edits, settings)
