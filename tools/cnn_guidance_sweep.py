@@ -17,6 +17,8 @@ are moved, without the denoiser, along the same smoothed and masked gradient of 
 edits moved from them (per edit), and the evaluator judges them too. Session 16 (cnn_guidance 1.5, code shift 1):
 evaluator expression 0.369 unguided, 0.617 guided, 0.640 moved (own CNN 0.417 / 0.938 / 0.981), a median move of 2.8
 (L2, [-1,1] units; 0.058 RMS per pixel, about 7 grey levels): the two FER-2013 networks read the same visible cues.
+Session 17 added the verdicts after a 1-pixel Gaussian blur (`fexpr.eval.degrade`): unguided 0.348, guided 0.519,
+moved 0.519 (real PrivateTest faces: 0.596, blurred 0.532).
 
     FEXPR_DATA=../shared/data .venv/bin/python tools/cnn_guidance_sweep.py --settings 0:2,1:2,1.5:1,1.5:2,2:1,3:2
 """
