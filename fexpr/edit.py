@@ -932,9 +932,10 @@ def _check_intensity(intensity):
 def _attr_local(ed:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model inputs
                 out:torch.Tensor, # (B,T,C,S,S) their edits in [-1,1]
                 src:torch.Tensor, tgt:torch.Tensor, # (B,40) source and (B,T,40) target attribute vectors
+                masks:np.ndarray|None=None, # `_attr_masks` of these, when already computed
                ) -> torch.Tensor: # (B,T,C,S,S): each edit kept inside its attributes' region, the source outside
     "Confine each attribute edit to the region of the attributes it changes (`fexpr.photo.attribute_mask`)."
-    masks, x0 = _attr_masks(ed, crops, src, tgt), to_float(crops).to(out)
+    masks, x0 = _attr_masks(ed, crops, src, tgt) if masks is None else masks, to_float(crops).to(out)
     for b, t in np.ndindex(*out.shape[:2]):
         if masks[b, t] is not None: out[b, t] = masks[b, t][0].to(out) * out[b, t] + (1 - masks[b, t][0].to(out)) * x0[b]
     return out
@@ -955,10 +956,10 @@ def _check_attr_guidance(attr_guidance, procedure:str):
         raise ValueError(f'attr_guidance guides the decoding of procedures friendly and invert, not {procedure}: leave '
                          'it at 0, or use ddpm-celeba:friendly or ddpm-celeba:invert')
 
-def _attr_guides(ed:Editor, crops:torch.Tensor, src:torch.Tensor, tgt:torch.Tensor, scale:float, local:bool) -> list:
+def _attr_guides(ed:Editor, crops:torch.Tensor, src:torch.Tensor, tgt:torch.Tensor, scale:float,
+                 masks:np.ndarray|None) -> list: # masks: `_attr_masks` for local edits, None for whole-face ones
     "Per crop, the procedure keywords of attribute guidance: towards each edit's changed attributes ({} for 0)."
     if not scale: return [{} for _ in range(len(crops))]
-    masks = _attr_masks(ed, crops, src, tgt) if local else None
     out = []
     for b in range(len(crops)):
         m = None if masks is None else torch.cat([torch.ones(1, 1, ed.size, ed.size) if mk is None else mk.float()
@@ -1002,12 +1003,13 @@ def edit_attr_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-siz
     # the condition each edit decodes under: the source's attributes moved `intensity` of the way to the target's
     cond = src[:, None].float() + intensity * (tgt.float() - src[:, None].float())  # (B,T,40); 1: the target itself
     local = default_settings(self.method)['local'] if local is None else local
-    guides = _attr_guides(self, crops, src, tgt, attr_guidance, local)
+    masks = _attr_masks(self, crops, src, tgt) if local else None  # landmarks once, for the guide and the blend
+    guides = _attr_guides(self, crops, src, tgt, attr_guidance, masks if attr_guidance else None)
     with torch.no_grad(), _evaluating(self.attr_guide) if attr_guidance else contextlib.nullcontext():
         out = [_procedure(self, x0[i:i + 1], cond[i].to(self.device), src[i:i + 1].to(self.device), None, strength,
                           steps, guidance, 1.0, 1.0, eta, gens[i], guides[i]) for i in range(len(x0))]
     out = _check_finite(torch.stack(out), self)
-    if local: out = _attr_local(self, crops, out, src, tgt)
+    if local: out = _attr_local(self, crops, out, src, tgt, masks)
     return to_uint8(out.cpu()), src, tgt
 
 # %% ../nbs/12_edit.ipynb #e73162e2
