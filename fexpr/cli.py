@@ -66,7 +66,7 @@ def _edit_parser(sub):
     e.add_argument('--attr-guidance', type=float, default=None,
                    help='with --attr: each decoding step moves the face this far up the attribute guide\'s probability '
                         'of the target attributes (friendly and invert; a classifier apart from the one that judges '
-                        'edits; default 0: off)')
+                        'edits; default: the method\'s, on for ddpm-celeba:friendly; 0: off)')
     e.add_argument('--checkpoint', default=None, help="a DDPM checkpoint replacing the method's shipped one")
     e.add_argument('--source', default=None, help="the inputs' emotion (default: predicted by the CNN classifier); "
                                                   'with --attr: attributes to set on the predicted ones, e.g. Male=0')

@@ -454,6 +454,10 @@ def classifier_x0_guide(classifier:nn.Module, # (B,C',H',W') images (after `view
                         view:Callable|None=None, # differentiable map of the images to the classifier's input
                         weights:Tensor|None=None, # multi-label: (B,K) weight of each attribute's log p(its target
                                                   # value); 0 leaves an attribute alone
+                        grey:bool=False, # move the channels together (the gradient's channel mean): light and shade,
+                                         # no colour of its own
+                        t_min:int=0, # no move at steps t < t_min: the last, low-noise steps then render the moves
+                                     # of the earlier ones instead of taking new pixel-level ones
                        ) -> Callable: # f(x0, t) -> x0 moved, for `DDPM.ddim_sample(x0_guide=...)`
     "Clean-image guidance: each step moves the estimate by `scale` along the smoothed, masked gradient of log p(target)."
     if not (isinstance(scale, (int, float)) and math.isfinite(scale) and scale >= 0):
@@ -463,7 +467,7 @@ def classifier_x0_guide(classifier:nn.Module, # (B,C',H',W') images (after `view
         raise ValueError(f'a (B,K) target of binary attributes needs (B,K) weights, a (B,) class target none; got '
                          f'target {tuple(target.shape)} and weights {None if weights is None else tuple(weights.shape)}')
     def guide(x0:Tensor, t:int) -> Tensor:
-        if scale == 0: return x0
+        if scale == 0 or t < t_min: return x0
         with torch.enable_grad():
             z = x0.detach().requires_grad_(True)
             logits = classifier(z if view is None else view(z)).float()
@@ -472,6 +476,7 @@ def classifier_x0_guide(classifier:nn.Module, # (B,C',H',W') images (after `view
                 objective = (weights.to(logits) * F.logsigmoid(sign * logits)).sum()
             else: objective = torch.log_softmax(logits, 1).gather(1, target.reshape(-1, 1).to(logits.device)).sum()
             g, = torch.autograd.grad(objective, z)
+        if grey: g = g.mean(1, keepdim=True).expand_as(g)
         g = gaussian_blur(g, blur) * (1 if mask is None else mask)
         g = g / g.flatten(1).norm(dim=1).clamp_min(1e-12).reshape(-1, *[1] * (g.ndim - 1))
         return (x0 + scale * g).clamp(-1, 1)

@@ -25,12 +25,12 @@ from .fvae import FVAE, expression_direction, warp, flow_upsample, flow_to_pixel
 
 # %% auto #0
 __all__ = ['MODELS', 'PROCEDURES', 'DEFAULT_STRENGTH', 'DEFAULT_METHOD', 'DEFAULT_GUIDANCE', 'FRIENDLY_GUIDANCE',
-           'INVERT_GUIDANCE', 'SHIFT_GUIDANCE', 'METHOD_GUIDANCE', 'METHOD_SETTINGS', 'CLASSIFIER', 'CNN_GUIDANCE_BLUR',
-           'ATTR_CLASSIFIER', 'ATTR_GUIDE', 'DEFAULT_ATTR_METHOD', 'TRANSFERS', 'IMAGE_SUFFIXES', 'ModelSpec',
-           'UnknownMethodError', 'default_guidance', 'default_settings', 'method_names', 'parse_method',
-           'checkpoint_dir', 'Editor', 'tiny_checkpoints', 'NonFiniteOutputError', 'FaceEdit', 'EditResult',
-           'write_files', 'save_results', 'BatchItem', 'edit_stream', 'edit', 'image_files', 'AttrEditResult',
-           'edit_attributes_stream', 'edit_attributes', 'show_edits']
+           'INVERT_GUIDANCE', 'SHIFT_GUIDANCE', 'METHOD_GUIDANCE', 'ATTR_GUIDANCE', 'METHOD_SETTINGS', 'CLASSIFIER',
+           'CNN_GUIDANCE_BLUR', 'ATTR_CLASSIFIER', 'ATTR_GUIDE', 'ATTR_GUIDANCE_BLUR', 'ATTR_GUIDANCE_FROM',
+           'DEFAULT_ATTR_METHOD', 'TRANSFERS', 'IMAGE_SUFFIXES', 'ModelSpec', 'UnknownMethodError', 'default_guidance',
+           'default_settings', 'method_names', 'parse_method', 'checkpoint_dir', 'Editor', 'tiny_checkpoints',
+           'NonFiniteOutputError', 'FaceEdit', 'EditResult', 'write_files', 'save_results', 'BatchItem', 'edit_stream',
+           'edit', 'image_files', 'AttrEditResult', 'edit_attributes_stream', 'edit_attributes', 'show_edits']
 
 # %% ../nbs/12_edit.ipynb #95364bc0
 @dataclass(frozen=True)
@@ -86,15 +86,22 @@ METHOD_GUIDANCE = {**{f'ddpm-{m}:{p}': g for m in ('label', 'cnn', 'vae')
 # the default method keeps the source outside its expressive regions and is guided by fexpr's own emotion CNN (1.5 per
 # step, code shift 1: of 10 guided settings tried on 70 PublicTest faces by tools/cnn_guidance_sweep.py, the best edit
 # success among those that kept the person in >= 0.9 of the edits).
-# The CelebA editor keeps the source outside the region of the attributes it changes (`fexpr.photo.attribute_mask`).
+# The CelebA editor keeps the source outside the region of the attributes it changes (`fexpr.photo.attribute_mask`)
+# and is guided by fexpr's own attribute guide (`ATTR_GUIDE`; ATTR_GUIDANCE per step, chosen by tools/celeba_sweep.py on
+# 40 held-out faces that 41_celeba_figures does not measure).
+ATTR_GUIDANCE = 8.0
 METHOD_SETTINGS = {'ddpm-vae:shift': {'local': True, 'code_shift': 1.0, 'cnn_guidance': 1.5},
-                   'ddpm-celeba:friendly': {'local': True}}
+                   'ddpm-celeba:friendly': {'local': True, 'attr_guidance': ATTR_GUIDANCE}}
 CLASSIFIER = 'emotion_cnn_fer2013.safetensors'  # predicts the source emotion when it is not given; `cnn_guidance` follows it
 CNN_GUIDANCE_BLUR = 1.0  # Gaussian sigma (pixels of the 48x48 view) smoothing `cnn_guidance`'s gradient
 ATTR_CLASSIFIER = 'attr_cnn_celeba.safetensors'  # predicts a face's 40 CelebA attributes when they are not given
 # guides attribute edits (`attr_guidance`): a second attribute classifier, trained apart from the one that predicts
 # sources and judges edits (42_train_attr_guide), so that no network that measures an edit ever guides it
 ATTR_GUIDE = 'attr_guide_celeba.safetensors'
+# how `attr_guidance` moves an edit: the channels together (light and shade; the RGB gradient painted colour blotches
+# that fooled the guide), smoothed by this Gaussian sigma (pixels of the 64x64 crop), and only while t >= this fraction
+# of T, so that the last, low-noise steps render the moves of the earlier ones instead of adding pixel-level patterns
+ATTR_GUIDANCE_BLUR, ATTR_GUIDANCE_FROM = 2.0, 0.4
 DEFAULT_ATTR_METHOD = 'ddpm-celeba:friendly'  # the method of `edit_attributes` and `fexpr edit --attr`
 
 # %% ../nbs/12_edit.ipynb #c3b6bee6
@@ -106,7 +113,8 @@ def default_guidance(method:str) -> float:
     return METHOD_GUIDANCE.get(method, DEFAULT_GUIDANCE)
 
 def default_settings(method:str) -> dict:
-    "The `local`, `code_shift` and `cnn_guidance` a method edits with unless told otherwise (see `METHOD_SETTINGS`)."
+    "The `local`, `code_shift`, `cnn_guidance` (and `attr_guidance`) a method edits with unless told otherwise."
+    # see `METHOD_SETTINGS`: `attr_guidance` is only there for the attribute methods that have a default for it
     return {'local': False, 'code_shift': 1.0, 'cnn_guidance': 0.0, **METHOD_SETTINGS.get(method, {})}
 
 def method_names() -> list[str]:
@@ -966,7 +974,8 @@ def _attr_guides(ed:Editor, crops:torch.Tensor, src:torch.Tensor, tgt:torch.Tens
                                                   for mk in masks[b]]).to(ed.device)  # (T,1,S,S)
         changed = (tgt[b] != src[b]).float().to(ed.device)  # (T,40): the attributes each edit pushes
         out.append({'x0_guide': classifier_x0_guide(ed.attr_guide, tgt[b].float().to(ed.device), scale, m,
-                                                    CNN_GUIDANCE_BLUR, None, weights=changed)})
+                                                    ATTR_GUIDANCE_BLUR, None, weights=changed, grey=True,
+                                                    t_min=round(ATTR_GUIDANCE_FROM * ed.ddpm.T))})
     return out
 
 @patch
@@ -983,10 +992,11 @@ def edit_attr_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-siz
                     intensity:float=1., # how far the condition moves from the source's attributes towards the
                                         # target's: 0 not at all (friendly: the source back), 1 the target, between:
                                         # part of the way, above 1: beyond it
-                    attr_guidance:float=0., # friendly / invert: each decoding step moves the clean-image estimate
-                                            # this far (L2, [-1,1] pixels) up the attribute guide's log-probability of
-                                            # the changed attributes' target values (`ATTR_GUIDE`, apart from the
-                                            # classifier that judges edits), inside their region when local
+                    attr_guidance:float|None=None, # friendly / invert: each early decoding step moves the clean-image
+                                            # estimate this far (L2, [-1,1] pixels; times `intensity`) up the attribute
+                                            # guide's log-probability of the changed attributes' target values
+                                            # (`ATTR_GUIDE`, apart from the classifier that judges edits), inside their
+                                            # region when local; None: the method's (`default_settings`), 0: none
                    ) -> tuple: # ((B,T,C,S,S) uint8 edits, (B,40) uint8 sources, (B,T,40) uint8 targets)
     "Edit model-sized crops' CelebA attributes: for each edit, the source vector with the edit's attributes set."
     _check_kind(self.method, attrs=True)
@@ -994,6 +1004,7 @@ def edit_attr_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-siz
     guidance = self.guidance if guidance is None else guidance
     _check_settings(strength, steps, guidance, self.procedure, eta, 1.0, 1.0)
     _check_intensity(intensity)
+    attr_guidance = default_settings(self.method).get('attr_guidance', 0.) if attr_guidance is None else attr_guidance
     _check_attr_guidance(attr_guidance, self.procedure)
     _check_crops(self, crops)
     x0 = to_float(crops).to(self.device)
@@ -1004,6 +1015,7 @@ def edit_attr_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-siz
     cond = src[:, None].float() + intensity * (tgt.float() - src[:, None].float())  # (B,T,40); 1: the target itself
     local = default_settings(self.method)['local'] if local is None else local
     masks = _attr_masks(self, crops, src, tgt) if local else None  # landmarks once, for the guide and the blend
+    attr_guidance *= intensity  # part of the way: part of the push (0: the source back, as without guidance)
     guides = _attr_guides(self, crops, src, tgt, attr_guidance, masks if attr_guidance else None)
     with torch.no_grad(), _evaluating(self.attr_guide) if attr_guidance else contextlib.nullcontext():
         out = [_procedure(self, x0[i:i + 1], cond[i].to(self.device), src[i:i + 1].to(self.device), None, strength,
@@ -1056,17 +1068,18 @@ def _per_input(source, n:int) -> list:
     return list(rows)
 
 def _attr_settings(method:str, strength, steps, guidance, eta, seed, transfer='flow', local=None, intensity=1.,
-                   attr_guidance=0.) -> dict:
+                   attr_guidance=None) -> dict:
     "The settings `edit_attributes` passes to `Editor.edit_attr_crops`, checked before any model loads."
     spec, proc = parse_method(method)
     s = dict(strength=DEFAULT_STRENGTH[proc] if strength is None else strength, steps=steps,
              guidance=default_guidance(f'{spec.name}:{proc}') if guidance is None else guidance, eta=eta, seed=seed,
              transfer=_check_transfer(transfer),
              local=default_settings(f'{spec.name}:{proc}')['local'] if local is None else bool(local),
-             intensity=intensity, attr_guidance=attr_guidance)
+             intensity=intensity, attr_guidance=default_settings(f'{spec.name}:{proc}').get('attr_guidance', 0.)
+             if attr_guidance is None else attr_guidance)
     _check_settings(s['strength'], steps, s['guidance'], proc, eta, 1.0, 1.0)
     _check_intensity(intensity)
-    _check_attr_guidance(attr_guidance, proc)
+    _check_attr_guidance(s['attr_guidance'], proc)
     return s
 
 def _edit_attrs_chunk(ed:Editor, prepared:list, sources:list, edits:list, settings:dict) -> list[AttrEditResult]:
@@ -1093,7 +1106,7 @@ def edit_attributes_stream(images, # paths (or in-memory images); see `image_fil
                            method:str|None=None, # 'ddpm-celeba[:<procedure>]'; None: DEFAULT_ATTR_METHOD
                            source_attrs=None, # (40,) / (N,40) vectors; None: predicted; 'Male=0' / a dict: corrected
                            strength:float|None=None, steps:int=10, guidance:float|None=None, seed:int=0,
-                           eta:float=0.0, local:bool|None=None, intensity:float=1., attr_guidance:float=0.,
+                           eta:float=0.0, local:bool|None=None, intensity:float=1., attr_guidance:float|None=None,
                            # see `Editor.edit_attr_crops`
                            checkpoint:str|Path|None=None, # a DDPM checkpoint (cond 'attrs') replacing the shipped one
                            checkpoint_dir:str|Path|None=None, # the folder of shipped checkpoints

@@ -897,6 +897,7 @@ def measure_attr_edits(editor, # an `fexpr.edit.Editor` (or anything with its `e
                        **settings, # for `Editor.edit_attr_crops` (strength, steps, guidance, eta, seed)
                       ) -> tuple: # (DataFrame with a row per (face, attribute), (N,T,3,S,S) uint8 edits)
     "Toggle attributes of annotated faces; record the classifier's verdicts, identity distance, PSNR and SSIM."
+    # reached_blurred: the verdict on the edit blurred by 1 px (`degrade`), what a fine, fragile pattern may not survive
     import pandas as pd
     names, src = [_attr_name(n) for n in flips], _attr_rows(sources)
     if len(src) != len(faces): raise ValueError(f'{len(src)} attribute vectors for {len(faces)} faces')
@@ -915,6 +916,8 @@ def measure_attr_edits(editor, # an `fexpr.edit.Editor` (or anything with its `e
                        'pred_edit': col(p_edit[:, j, k]), 'others_kept': kept.flatten().numpy(),
                        **_similarity_columns(edits, faces, source_descriptors)})
     df['reached'] = df.pred_edit == df.target_value
+    p_blur = predict_attributes(classifier, degrade(edits.flatten(0, 1), 'blur')).long().view(n, t, -1)
+    df['reached_blurred'] = col(p_blur[:, j, k]) == df.target_value.to_numpy()
     df['flipped'] = df.reached & (df.pred_source == df.source_value)
     df['all_others_kept'] = df.others_kept == 1.0
     df['success'] = df.flipped & df.all_others_kept
@@ -922,8 +925,8 @@ def measure_attr_edits(editor, # an `fexpr.edit.Editor` (or anything with its `e
     return df, edits
 
 # %% ../nbs/11_eval.ipynb #5d1534e7
-ATTR_EDIT_METRICS = ['success', 'success_same_person', 'flipped', 'reached', 'all_others_kept', 'others_kept',
-                     'same_person', 'identity_distance', 'psnr', 'ssim']
+ATTR_EDIT_METRICS = ['success', 'success_same_person', 'flipped', 'reached', 'reached_blurred', 'all_others_kept',
+                     'others_kept', 'same_person', 'identity_distance', 'psnr', 'ssim']
 
 def summarize_attr_edits(df, # from `measure_attr_edits`
                          n_boot:int=1000, seed:int=0, # bootstrap resamples of faces, and their seed
