@@ -491,6 +491,19 @@ def _gauss(a:np.ndarray, # (H,W) or (H,W,K) float array
     import cv2
     return cv2.GaussianBlur(a.astype(np.float32), (0, 0), sigma).reshape(a.shape).astype(np.float64)
 
+def _grain(luma:np.ndarray, # (H,W) float photo luminance (moved along the flow)
+           erase:np.ndarray, # (H,W) in [0,1]: where its detail is erased (`_erased_structure`, in photo pixels)
+           scale:float, # photo pixels per crop pixel
+           seed:int=0,
+          ) -> np.ndarray: # (H,W) grain to add, 0 where nothing is erased
+    "Seeded noise in the band finer than a crop pixel, as strong as the photo's own detail in that band nearby."
+    band = lambda a: a - _gauss(a, max(0.5, scale / 2))  # detail finer than a crop pixel: what an upsampled edit lacks
+    keep = 1 - erase
+    r = 3 * max(scale, 1.)  # 'nearby': a few crop pixels, its unerased part only (normalised convolution)
+    power = _gauss(band(luma) ** 2 * keep, r) / np.maximum(_gauss(keep, r), 1e-3)
+    noise = band(np.random.default_rng(seed).standard_normal(luma.shape))
+    return erase * noise / max(noise.std(), 1e-12) * np.sqrt(power)
+
 def _erased_structure(source:np.ndarray, # (C,S,S) float warped source crop, 0..255
                       edit:np.ndarray, # (C,S,S) float edited crop
                       tolerance:float, # grey levels of lost high-pass (beyond `floor`) that erase the photo's detail fully
@@ -550,6 +563,9 @@ def transfer_edit(photo, # (H,W,3) uint8 photo the crop came from (or anything `
                                       # detail there
                   floor:float=8., # grey levels of erased crop structure ignored: a model's softer texture
                   still:float=0.25, # DIS motions under this many crop pixels are taken as none (appearance changes)
+                  grain:bool=True, # where the photo's detail is erased, fill the band finer than a crop pixel (which
+                                   # the upsampled edit lacks) with grain as strong as the photo's own detail around
+                                   # it (`_grain`): the face keeps its texture, the erased structure does not return
                  ) -> np.ndarray: # (H,W,3) uint8, the photo with the edit carried over
     "Carry an edited crop to the photo's own pixels: the crop's flow moves the face, a residual adds the rest."
     photo, size = _check_paste(photo, face)
@@ -568,10 +584,11 @@ def transfer_edit(photo, # (H,W,3) uint8 photo the crop came from (or anything `
     erase = erase[0][..., None]
     base = _luma(moved) if res.shape[2] == 1 else moved  # what the edit's channels stand for in the photo
     new = moved + (1 - erase) * res + erase * (_warp_to_photo(edit, face.matrix, region).transpose(1, 2, 0) - base)
+    scale = float(np.sqrt(abs(np.linalg.det(np.asarray(face.matrix)[:, :2]))))  # photo pixels per crop pixel
     if res.shape[2] == 1:  # a grey edit: where it erased structure, the photo's colour detail goes too (lips, teeth)
-        scale = float(np.sqrt(abs(np.linalg.det(np.asarray(face.matrix)[:, :2]))))  # photo pixels per crop pixel
         chroma = moved - base
         new = new + erase * (_gauss(chroma, 2 * scale) - chroma)
+    if grain: new = new + _grain(_luma(moved)[..., 0], erase[..., 0], scale)[..., None]
     alpha = _warp_to_photo(blend[None], face.matrix, region, Image.BILINEAR)[0, ..., None]
     old = photo[y0:y1, x0:x1].astype(np.float64)
     out[y0:y1, x0:x1] = np.clip(np.round(old + alpha * (new - old)), 0, 255)
