@@ -299,6 +299,11 @@ def _cnn_guide(ed:Editor, target:torch.Tensor, scale:float, mask:torch.Tensor|No
     if not scale: return {}
     return {'x0_guide': classifier_x0_guide(ed.classifier, target, scale, mask, CNN_GUIDANCE_BLUR, _fer_view)}
 
+def _check_nonnegative(name:str, value, hint:str=''):
+    "Refuse a setting that is not a finite number >= 0 (booleans included), naming it."
+    if not (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0):
+        raise ValueError(f'{name} must be a finite number >= 0{hint}, got {value!r}')
+
 def _check_crops(ed:Editor, crops:torch.Tensor):
     "Refuse crops that are not a uint8 batch of the editor's model size."
     if crops.dtype != torch.uint8 or crops.ndim != 4 or tuple(crops.shape[1:]) != (ed.channels, ed.size, ed.size):
@@ -307,8 +312,7 @@ def _check_crops(ed:Editor, crops:torch.Tensor):
 
 def _check_settings(strength:float, steps:int, guidance:float, procedure:str, eta:float, code_guidance:float,
                     code_shift:float, rule:dict|None=None, cnn_guidance:float=0.):
-    if not (isinstance(cnn_guidance, (int, float)) and math.isfinite(cnn_guidance) and cnn_guidance >= 0):
-        raise ValueError(f'cnn_guidance must be a finite number >= 0, got {cnn_guidance!r}')
+    _check_nonnegative('cnn_guidance', cnn_guidance)
     if cnn_guidance and procedure not in ('invert', 'shift'):
         raise ValueError(f'cnn_guidance guides the decoding of procedures invert and shift, not {procedure}: leave it '
                          'at 0, or use an invert or shift method')
@@ -932,10 +936,7 @@ def _target_rows(edits, src:torch.Tensor) -> torch.Tensor:
 
 # %% ../nbs/12_edit.ipynb #38202eda
 def _check_intensity(intensity):
-    if not (isinstance(intensity, (int, float)) and not isinstance(intensity, bool) and math.isfinite(intensity)
-            and intensity >= 0):
-        raise ValueError(f'intensity must be a finite number >= 0 (0: no change, 1: the target attributes), '
-                         f'got {intensity!r}')
+    _check_nonnegative('intensity', intensity, ' (0: no change, 1: the target attributes)')
 
 def _attr_local(ed:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model inputs
                 out:torch.Tensor, # (B,T,C,S,S) their edits in [-1,1]
@@ -957,9 +958,7 @@ def _attr_masks(ed:Editor, crops:torch.Tensor, src:torch.Tensor, tgt:torch.Tenso
     return masks
 
 def _check_attr_guidance(attr_guidance, procedure:str):
-    if not (isinstance(attr_guidance, (int, float)) and not isinstance(attr_guidance, bool)
-            and math.isfinite(attr_guidance) and attr_guidance >= 0):
-        raise ValueError(f'attr_guidance must be a finite number >= 0, got {attr_guidance!r}')
+    _check_nonnegative('attr_guidance', attr_guidance)
     if attr_guidance and procedure not in ('friendly', 'invert'):
         raise ValueError(f'attr_guidance guides the decoding of procedures friendly and invert, not {procedure}: leave '
                          'it at 0, or use ddpm-celeba:friendly or ddpm-celeba:invert')
