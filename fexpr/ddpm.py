@@ -445,6 +445,11 @@ def gaussian_blur(x:Tensor, # (B,C,H,W)
     x = F.conv2d(F.pad(x, (r, r, 0, 0), mode='replicate'), k[..., None, :], groups=c)
     return F.conv2d(F.pad(x, (0, 0, r, r), mode='replicate'), k[..., :, None], groups=c)
 
+def _check_nonnegative(name:str, value, hint:str=''):
+    "Refuse a setting that is not a finite number >= 0 (booleans included), naming it."
+    if not (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0):
+        raise ValueError(f'{name} must be a finite number >= 0{hint}, got {value!r}')
+
 def classifier_x0_guide(classifier:nn.Module, # (B,C',H',W') images (after `view`) -> (B,K) logits; in eval mode
                         target:Tensor, # (B,) the class each image moves towards; or (B,K) 0/1 values of K binary
                                        # attributes (multi-label: sigmoid outputs), with `weights`
@@ -460,8 +465,7 @@ def classifier_x0_guide(classifier:nn.Module, # (B,C',H',W') images (after `view
                                      # of the earlier ones instead of taking new pixel-level ones
                        ) -> Callable: # f(x0, t) -> x0 moved, for `DDPM.ddim_sample(x0_guide=...)`
     "Clean-image guidance: each step moves the estimate by `scale` along the smoothed, masked gradient of log p(target)."
-    if not (isinstance(scale, (int, float)) and math.isfinite(scale) and scale >= 0):
-        raise ValueError(f'scale must be a finite number >= 0, got {scale!r}')
+    _check_nonnegative('scale', scale)
     multi = target.ndim == 2
     if multi != (weights is not None) or (multi and weights.shape != target.shape):
         raise ValueError(f'a (B,K) target of binary attributes needs (B,K) weights, a (B,) class target none; got '

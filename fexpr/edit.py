@@ -19,7 +19,8 @@ from .faces import (EMOTIONS, CKPLUS_CLASSES, CELEBA_ATTRS, parse_emotions, pars
                          _attr_rows, _edit_name)
 from .photo import (detect_faces, pick_faces, align_face, paste_back, transfer_edit, fit_crop, tight_crop_problem,
                          TIGHT_CROP, FaceCrop, NoFaceError, landmarks68, expression_mask, attribute_mask, FACE_BOXES)
-from .ddpm import DDPM, edit_invert, edit_sdedit, edit_resample, edit_friendly, shift_code, classifier_x0_guide
+from .ddpm import (DDPM, edit_invert, edit_sdedit, edit_resample, edit_friendly, shift_code, classifier_x0_guide,
+                        _check_nonnegative)
 from .vae import ConvVAE, EmotionCNN, AttributeCNN, predict_attributes, check_images, _evaluating
 from .fvae import FVAE, expression_direction, warp, flow_upsample, flow_to_pixels, _label_tensor
 
@@ -298,11 +299,6 @@ def _cnn_guide(ed:Editor, target:torch.Tensor, scale:float, mask:torch.Tensor|No
     "The decoding's `x0_guide` up the editor's own emotion CNN (never the evaluator), as procedure keywords ({} for 0)."
     if not scale: return {}
     return {'x0_guide': classifier_x0_guide(ed.classifier, target, scale, mask, CNN_GUIDANCE_BLUR, _fer_view)}
-
-def _check_nonnegative(name:str, value, hint:str=''):
-    "Refuse a setting that is not a finite number >= 0 (booleans included), naming it."
-    if not (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0):
-        raise ValueError(f'{name} must be a finite number >= 0{hint}, got {value!r}')
 
 def _check_crops(ed:Editor, crops:torch.Tensor):
     "Refuse crops that are not a uint8 batch of the editor's model size."
@@ -1015,7 +1011,7 @@ def edit_attr_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-siz
     local = default_settings(self.method)['local'] if local is None else local
     masks = _attr_masks(self, crops, src, tgt) if local else None  # landmarks once, for the guide and the blend
     attr_guidance *= intensity  # part of the way: part of the push (0: the source back, as without guidance)
-    guides = _attr_guides(self, crops, src, tgt, attr_guidance, masks if attr_guidance else None)
+    guides = _attr_guides(self, crops, src, tgt, attr_guidance, masks)
     with torch.no_grad(), _evaluating(self.attr_guide) if attr_guidance else contextlib.nullcontext():
         out = [_procedure(self, x0[i:i + 1], cond[i].to(self.device), src[i:i + 1].to(self.device), None, strength,
                           steps, guidance, 1.0, 1.0, eta, gens[i], guides[i]) for i in range(len(x0))]

@@ -588,7 +588,7 @@ def transfer_edit(photo, # (H,W,3) uint8 photo the crop came from (or anything `
     if res.shape[2] == 1:  # a grey edit: where it erased structure, the photo's colour detail goes too (lips, teeth)
         chroma = moved - base
         new = new + erase * (_gauss(chroma, 2 * scale) - chroma)
-    if grain: new = new + _grain(_luma(moved)[..., 0], erase[..., 0], scale)[..., None]
+    if grain: new = new + _grain((base if res.shape[2] == 1 else _luma(moved))[..., 0], erase[..., 0], scale)[..., None]
     alpha = _warp_to_photo(blend[None], face.matrix, region, Image.BILINEAR)[0, ..., None]
     old = photo[y0:y1, x0:x1].astype(np.float64)
     out[y0:y1, x0:x1] = np.clip(np.round(old + alpha * (new - old)), 0, 255)

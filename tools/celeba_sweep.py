@@ -17,7 +17,7 @@ from fexpr.core import load_checkpoint
 from fexpr.data import load_celeba
 from fexpr.vae import AttributeCNN
 from fexpr.edit import Editor, checkpoint_dir
-from fexpr.eval import face_descriptors, measure_attr_edits
+from fexpr.eval import face_descriptors, measure_attr_edits, DLIB_SAME_PERSON
 
 
 def main(argv=None):
@@ -55,7 +55,7 @@ def main(argv=None):
                   f'(on {df.reached[on].mean():.3f} n={int(on.sum())}, off {df.reached[~on].mean():.3f} '
                   f'n={int((~on).sum())}), flipped {df.flipped.mean():.3f}, others kept {df.others_kept.mean():.3f}, '
                   f'PSNR {df.psnr.mean():.1f}, dlib distance {df.identity_distance.mean():.3f} '
-                  f'(same person {(df.identity_distance < 0.6).mean():.3f}), success {df.success.mean():.3f} '
+                  f'(same person {(df.identity_distance < DLIB_SAME_PERSON).mean():.3f}), success {df.success.mean():.3f} '
                   f'({time.perf_counter() - t0:.0f} s)', flush=True)
 
 
