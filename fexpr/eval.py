@@ -618,25 +618,42 @@ def colourfulness(images, # uint8 (N,C,H,W), C in {1,3}
 # %% ../nbs/11_eval.ipynb #030a978b
 def frechet_distance(f1, # (N1,D) features of one set
                      f2, # (N2,D) features of the other
+                     weights=None, # (N1,) weights >= 0 of f1's rows (None: equal): f1's Gaussian is fitted weighted
                     ) -> float: # squared Fréchet distance between Gaussians fitted to the two sets, >= 0
     "Fréchet distance between two feature sets (eigenvalue-based, float64)."
     f1, f2 = (np.asarray(f.cpu() if isinstance(f, torch.Tensor) else f, dtype=np.float64) for f in (f1, f2))
     if f1.ndim != 2 or f2.ndim != 2 or f1.shape[1] != f2.shape[1] or min(len(f1), len(f2)) < 2:
         raise ValueError(f'frechet_distance needs two (N,D) feature sets of one D, N >= 2; '
                          f'got {f1.shape} and {f2.shape}')
-    mu1, mu2 = f1.mean(0), f2.mean(0)
-    s1, s2 = np.atleast_2d(np.cov(f1, rowvar=False)), np.atleast_2d(np.cov(f2, rowvar=False))
+    if weights is None: mu1, s1 = f1.mean(0), np.atleast_2d(np.cov(f1, rowvar=False))
+    else:
+        w = np.asarray(weights, dtype=np.float64)
+        if w.shape != (len(f1),) or not np.isfinite(w).all() or (w < 0).any() or (w > 0).sum() < 2:
+            raise ValueError(f'frechet_distance: weights must be {len(f1)} finite values >= 0, two or more of them > 0')
+        w = w / w.sum()
+        mu1 = w @ f1
+        s1 = np.atleast_2d(((f1 - mu1) * w[:, None]).T @ (f1 - mu1) / (1 - (w ** 2).sum()))  # unbiased, as np.cov
+    mu2, s2 = f2.mean(0), np.atleast_2d(np.cov(f2, rowvar=False))
     w, v = np.linalg.eigh(s1)
     root1 = (v * np.sqrt(w.clip(min=0))) @ v.T
     cross = np.sqrt(np.linalg.eigvalsh(root1 @ s2 @ root1).clip(min=0)).sum()
     return float(max(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * cross, 0.0))
 
 # %% ../nbs/11_eval.ipynb #12da05e6
+def _mix_weights(labels:np.ndarray, prior:np.ndarray) -> np.ndarray:
+    "Weights that give a labelled set the class mix `prior` (over the classes it has)."
+    counts = np.bincount(labels, minlength=len(prior)).astype(float)
+    return prior[labels] / counts[labels]
+
 def realism(fake, # generated faces: uint8 (N,C,48,48), or their (N,D) features
             real, # real faces (e.g. FER-2013 PrivateTest): uint8 (M,C,48,48), or (M,D) features; M >= 2N is best
             evaluator:Evaluator|None=None, # computes the features of images (`Evaluator.features`)
             seed:int=0, # seed of the subsets
-           ) -> dict: # {'fd', 'fd_real_vs_real', 'n'}: distances and the size of each set compared
+            fake_labels=None, # (N,) class of each generated face (e.g. its target emotion): adds the class-matched
+                              # distances 'fd_matched' and 'fd_matched_real_vs_real' (needs `real_labels`; both nan
+                              # when a class of the generated faces has fewer than 2 real faces)
+            real_labels=None, # (M,) class of each real face
+           ) -> dict: # {'fd', 'fd_real_vs_real', 'n'} (+ 'fd_matched', 'fd_matched_real_vs_real', 'n_effective')
     "Fréchet distance of generated to real faces' features, beside a real-vs-real baseline of the same size."
     def feats(x):
         x = x.cpu().numpy() if isinstance(x, torch.Tensor) and x.ndim == 2 else x
@@ -644,12 +661,35 @@ def realism(fake, # generated faces: uint8 (N,C,48,48), or their (N,D) features
         if evaluator is None: raise ValueError('realism needs an evaluator to compute the features of images')
         return evaluator.features(x).double().numpy()
     fake, real = feats(fake), feats(real)
+    if (fake_labels is None) != (real_labels is None):
+        raise ValueError('realism: give both fake_labels and real_labels (class-matched distance) or neither')
     n = min(len(fake), len(real) // 2)
     if n < 2: raise ValueError(f'realism needs >= 2 generated and >= 4 real faces, got {len(fake)} and {len(real)}')
     rng = np.random.default_rng(seed)
     r, f = rng.permutation(len(real)), rng.permutation(len(fake))[:n]
     a, b = real[r[:n]], real[r[n:2 * n]]
-    return {'fd': frechet_distance(fake[f], a), 'fd_real_vs_real': frechet_distance(b, a), 'n': n}
+    out = {'fd': frechet_distance(fake[f], a), 'fd_real_vs_real': frechet_distance(b, a), 'n': n}
+    if fake_labels is None: return out
+    yf, yr = (np.asarray(torch.as_tensor(y).cpu(), dtype=np.int64) for y in (fake_labels, real_labels))
+    if yf.shape != (len(fake),) or yr.shape != (len(real),) or min(yf.min(initial=0), yr.min(initial=0)) < 0:
+        raise ValueError(f'realism: fake_labels and real_labels must be class indices >= 0, one per face; got shapes '
+                         f'{yf.shape} and {yr.shape} for {len(fake)} and {len(real)} faces')
+    # each class the generated faces have splits its real faces in two: one half is the reference, the other half
+    # gives the baseline: real faces drawn with the generated subset's class counts (with replacement only where a
+    # class has too few); both sides are then reweighted to the reference's class mix
+    k, yff = int(max(yf.max(), yr.max())) + 1, yf[f]
+    counts = np.bincount(yff, minlength=k)
+    halves = [np.array_split(rng.permutation(np.flatnonzero(yr == c)), 2) for c in range(k)]
+    if any(m and min(len(h) for h in halves[c]) < 1 for c, m in enumerate(counts)):
+        return {**out, 'fd_matched': float('nan'), 'fd_matched_real_vs_real': float('nan'), 'n_effective': 0.0}
+    ref = np.concatenate([halves[c][0] for c in range(k) if counts[c]])
+    drawn = np.concatenate([rng.choice(halves[c][1], m, replace=len(halves[c][1]) < m) for c, m in enumerate(counts) if m])
+    prior = np.bincount(yr[ref], minlength=k) / len(ref)
+    w_fake, w_real = _mix_weights(yff, prior), _mix_weights(yr[drawn], prior)
+    out.update(fd_matched=frechet_distance(fake[f], real[ref], weights=w_fake),
+               fd_matched_real_vs_real=frechet_distance(real[drawn], real[ref], weights=w_real),
+               n_effective=float(w_fake.sum() ** 2 / (w_fake ** 2).sum()))
+    return out
 
 # %% ../nbs/11_eval.ipynb #93510085
 Degradation = Literal['blur', 'downup', 'jpeg']
