@@ -514,6 +514,15 @@ def _erased_structure(source:np.ndarray, # (C,S,S) float warped source crop, 0..
     lost = (hp(source) - hp(edit) - floor).clip(0).max(0)
     return np.clip(_gauss(lost, 1.0) / tolerance, 0, 1)
 
+def _changed_appearance(source:np.ndarray, # (C,S,S) float warped source crop, 0..255
+                        edit:np.ndarray, # (C,S,S) float edited crop
+                        changed:float, # grey levels of local change where erasing starts; full at twice that
+                       ) -> np.ndarray: # (S,S) in [0,1]: 1 where the edit replaced the source's appearance
+    "How much the edit replaced what the source showed, per crop pixel: the photo's detail there is the old content's."
+    d = edit - source
+    local = np.abs(d - np.stack([_gauss(p, 3.0) for p in d])).max(0)  # a change of shape, not a broad change of tone
+    return np.clip(_gauss(local, 1.0) / changed - 1, 0, 1)
+
 # %% ../nbs/05_photo.ipynb #e3fb239e
 def _grey_u8(planes:np.ndarray) -> np.ndarray:
     "(C,S,S) float planes (0..255, C 1 or 3) as one (S,S) uint8 luminance image."
@@ -563,12 +572,19 @@ def transfer_edit(photo, # (H,W,3) uint8 photo the crop came from (or anything `
                                       # detail there
                   floor:float=8., # grey levels of erased crop structure ignored: a model's softer texture
                   still:float=0.25, # DIS motions under this many crop pixels are taken as none (appearance changes)
+                  changed:float|None=12., # grey levels by which the edit changed a crop pixel's appearance (after the
+                                          # flow; its part finer than 3 crop pixels, blurred 1 px) from which the photo's
+                                          # detail there is erased too, fully at twice that: the old teeth under a new
+                                          # closed mouth; None: only where the edit lost structure
                   grain:bool=True, # where the photo's detail is erased, fill the band finer than a crop pixel (which
                                    # the upsampled edit lacks) with grain as strong as the photo's own detail around
                                    # it (`_grain`): the face keeps its texture, the erased structure does not return
                  ) -> np.ndarray: # (H,W,3) uint8, the photo with the edit carried over
     "Carry an edited crop to the photo's own pixels: the crop's flow moves the face, a residual adds the rest."
     photo, size = _check_paste(photo, face)
+    if changed is not None and not (isinstance(changed, (int, float)) and not isinstance(changed, bool)
+                                    and np.isfinite(changed) and changed > 0):
+        raise ValueError(f'transfer_edit: changed must be a number of grey levels > 0, or None; got {changed!r}')
     edit = _edit_as_float(edited, size)
     src = _crop_like(face.image, len(edit))
     if flow is None: flow = _still(_crop_flow(src, edit, None, size), still)
@@ -580,7 +596,9 @@ def transfer_edit(photo, # (H,W,3) uint8 photo the crop came from (or anything `
     if x1 <= x0 or y1 <= y0: return out
     moved = _move_photo(photo, flow, face.matrix, region)
     res = _warp_to_photo(edit - warped, face.matrix, region).transpose(1, 2, 0)
-    erase = _warp_to_photo(_erased_structure(warped, edit, tolerance, floor)[None], face.matrix, region, Image.BILINEAR)
+    gone = _erased_structure(warped, edit, tolerance, floor)
+    if changed is not None: gone = np.maximum(gone, _changed_appearance(warped, edit, changed))
+    erase = _warp_to_photo(gone[None], face.matrix, region, Image.BILINEAR)
     erase = erase[0][..., None]
     base = _luma(moved) if res.shape[2] == 1 else moved  # what the edit's channels stand for in the photo
     new = moved + (1 - erase) * res + erase * (_warp_to_photo(edit, face.matrix, region).transpose(1, 2, 0) - base)
