@@ -20,6 +20,12 @@ evaluator expression 0.369 unguided, 0.617 guided, 0.640 moved (own CNN 0.417 / 
 Session 17 added the verdicts after a 1-pixel Gaussian blur (`fexpr.eval.degrade`): unguided 0.348, guided 0.519,
 moved 0.519 (real PrivateTest faces: 0.596, blurred 0.532).
 
+`--per-target` prints each setting per target emotion. Session 19 (1 thread): 1.5:1 edit success 0.536, expression
+0.612, same person 0.905; 1:1 0.502 / 0.557 / 0.919; the people are lost mostly to surprise (same person 0.750 at 1.5,
+0.800 at 1) and happy (0.867, 0.900) targets, where the weaker guide costs little success (surprise 0.633 -> 0.617,
+happy 0.783 -> 0.800): 1 for those two targets and 1.5 for the rest would give 0.536 / 0.917 on these faces (n=60 per
+target; not adopted, see the session's note).
+
     FEXPR_DATA=../shared/data .venv/bin/python tools/cnn_guidance_sweep.py --settings 0:2,1:2,1.5:1,1.5:2,2:1,3:2
 """
 import argparse, time
@@ -41,6 +47,7 @@ def main(argv=None):
     p.add_argument('--guidance', type=float, default=10., help='label guidance scale (default 10, the method\'s)')
     p.add_argument('--steps', type=int, default=10, help='DDIM steps (default 10)')
     p.add_argument('--pixel-check', action='store_true', help='also move the unguided edits by pixels (see above)')
+    p.add_argument('--per-target', action='store_true', help='also print each setting\'s numbers per target emotion')
     a = p.parse_args(argv)
     val = load_fer2013(split='val')
     faces, labels = faces_per_class(val, a.per_class, 1)
@@ -60,6 +67,11 @@ def main(argv=None):
               f'{hit[off].mean():.3f}, same person {same[off].mean():.3f}, own CNN sees the target '
               f'{(own == df.target.to_numpy())[off].mean():.3f}, PSNR {df.psnr[off].mean():.2f} (n={int(off.sum())} '
               f'edits of {len(faces)} faces, {time.perf_counter() - t0:.0f} s)', flush=True)
+        if a.per_target:
+            for t, e in enumerate(EMOTIONS):
+                k = off & (df.target == t).to_numpy()
+                print(f'  to {e}: edit success {(hit & same)[k].mean():.3f}, expression {hit[k].mean():.3f}, same '
+                      f'person {same[k].mean():.3f} (n={int(k.sum())})', flush=True)
         if a.pixel_check and lam > 0: pixel_check(ed, faces, labels, ev, E, measure_edits(ed, faces, labels, ev, 'all',
                                                                                          cnn_guidance=0., **kw)[1])
 
