@@ -518,10 +518,11 @@ def _changed_appearance(source:np.ndarray, # (C,S,S) float warped source crop, 0
                         edit:np.ndarray, # (C,S,S) float edited crop
                         changed:float, # grey levels of local change where erasing starts; full at twice that
                        ) -> np.ndarray: # (S,S) in [0,1]: 1 where the edit replaced the source's appearance
-    "How much the edit replaced what the source showed, per crop pixel: the photo's detail there is the old content's."
+    "Where the edit replaced the source's own fine structure by other content, per crop pixel (the old teeth)."
     d = edit - source
     local = np.abs(d - np.stack([_gauss(p, 3.0) for p in d])).max(0)  # a change of shape, not a broad change of tone
-    return np.clip(_gauss(local, 1.0) / changed - 1, 0, 1)
+    fine = _gauss(np.abs(source - np.stack([_gauss(p, 1.0) for p in source])).max(0), 1.0)  # what could ghost: edges
+    return np.clip(_gauss(local, 1.0) / changed - 1, 0, 1) * np.clip(fine / 8 - 0.5, 0, 1)
 
 # %% ../nbs/05_photo.ipynb #e3fb239e
 def _grey_u8(planes:np.ndarray) -> np.ndarray:
@@ -572,10 +573,11 @@ def transfer_edit(photo, # (H,W,3) uint8 photo the crop came from (or anything `
                                       # detail there
                   floor:float=8., # grey levels of erased crop structure ignored: a model's softer texture
                   still:float=0.25, # DIS motions under this many crop pixels are taken as none (appearance changes)
-                  changed:float|None=12., # grey levels by which the edit changed a crop pixel's appearance (after the
-                                          # flow; its part finer than 3 crop pixels, blurred 1 px) from which the photo's
-                                          # detail there is erased too, fully at twice that: the old teeth under a new
-                                          # closed mouth; None: only where the edit lost structure
+                  changed:float|None=None, # also erase the photo's detail where the edit changed a crop pixel's
+                                           # appearance (after the flow; its part finer than 3 crop pixels, blurred
+                                           # 1 px) by this many grey levels, fully at twice that, and the source had fine
+                                           # structure there (`_changed_appearance`: the old teeth under a new closed
+                                           # mouth); None (default): only where the edit lost structure
                   grain:bool=True, # where the photo's detail is erased, fill the band finer than a crop pixel (which
                                    # the upsampled edit lacks) with grain as strong as the photo's own detail around
                                    # it (`_grain`): the face keeps its texture, the erased structure does not return
@@ -596,8 +598,8 @@ def transfer_edit(photo, # (H,W,3) uint8 photo the crop came from (or anything `
     if x1 <= x0 or y1 <= y0: return out
     moved = _move_photo(photo, flow, face.matrix, region)
     res = _warp_to_photo(edit - warped, face.matrix, region).transpose(1, 2, 0)
-    gone = _erased_structure(warped, edit, tolerance, floor)
-    if changed is not None: gone = np.maximum(gone, _changed_appearance(warped, edit, changed))
+    lost = _erased_structure(warped, edit, tolerance, floor)
+    gone = lost if changed is None else np.maximum(lost, _changed_appearance(warped, edit, changed))
     erase = _warp_to_photo(gone[None], face.matrix, region, Image.BILINEAR)
     erase = erase[0][..., None]
     base = _luma(moved) if res.shape[2] == 1 else moved  # what the edit's channels stand for in the photo
@@ -605,7 +607,8 @@ def transfer_edit(photo, # (H,W,3) uint8 photo the crop came from (or anything `
     scale = float(np.sqrt(abs(np.linalg.det(np.asarray(face.matrix)[:, :2]))))  # photo pixels per crop pixel
     if res.shape[2] == 1:  # a grey edit: where it erased structure, the photo's colour detail goes too (lips, teeth)
         chroma = moved - base
-        new = new + erase * (_gauss(chroma, 2 * scale) - chroma)
+        erase_c = erase if changed is None else _warp_to_photo(lost[None], face.matrix, region, Image.BILINEAR)[0][..., None]
+        new = new + erase_c * (_gauss(chroma, 2 * scale) - chroma)  # (only where structure was lost: lips keep colour)
     if grain: new = new + _grain((base if res.shape[2] == 1 else _luma(moved))[..., 0], erase[..., 0], scale)[..., None]
     alpha = _warp_to_photo(blend[None], face.matrix, region, Image.BILINEAR)[0, ..., None]
     old = photo[y0:y1, x0:x1].astype(np.float64)
