@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #2ec22422
 from __future__ import annotations
-import contextlib, hashlib, json, os, random, signal, sys, tempfile, threading, time, warnings
+import contextlib, hashlib, json, math, os, random, signal, sys, tempfile, threading, time, warnings
 from pathlib import Path
 import numpy as np
 import torch
@@ -28,6 +28,16 @@ class ConfigMismatchError(FexprError, ValueError):
 
 class CheckpointError(FexprError, ValueError):
     "A checkpoint file is damaged (truncated, changed bytes, NaN weights) or is not a fexpr checkpoint."
+
+# %% ../nbs/00_core.ipynb #29befe40
+def _check_nonnegative(name:str, value, # the setting's name (for the message) and its value
+                       hint:str='', # said after "a finite number >= 0" (what the setting means)
+                       positive:bool=False, # refuse 0 too
+                      ):
+    "Refuse a setting that is not a finite number >= 0 (> 0 when `positive`; booleans refused), naming it."
+    if not (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            and (value > 0 if positive else value >= 0)):
+        raise ValueError(f"{name} must be a finite number {'>' if positive else '>='} 0{hint}, got {value!r}")
 
 # %% ../nbs/00_core.ipynb #d907e32d
 def set_seed(seed:int=0, # seed for python, numpy and torch (all devices)

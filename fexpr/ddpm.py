@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 from fastcore.basics import store_attr, patch
 from .core import *
+from .core import _check_nonnegative
 from .nets import UNet, unet_config
 
 # %% auto #0
@@ -444,11 +445,6 @@ def gaussian_blur(x:Tensor, # (B,C,H,W)
     k = (k / k.sum()).expand(c, 1, -1)
     x = F.conv2d(F.pad(x, (r, r, 0, 0), mode='replicate'), k[..., None, :], groups=c)
     return F.conv2d(F.pad(x, (0, 0, r, r), mode='replicate'), k[..., :, None], groups=c)
-
-def _check_nonnegative(name:str, value, hint:str=''):
-    "Refuse a setting that is not a finite number >= 0 (booleans included), naming it."
-    if not (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0):
-        raise ValueError(f'{name} must be a finite number >= 0{hint}, got {value!r}')
 
 def classifier_x0_guide(classifier:nn.Module, # (B,C',H',W') images (after `view`) -> (B,K) logits; in eval mode
                         target:Tensor, # (B,) the class each image moves towards; or (B,K) 0/1 values of K binary

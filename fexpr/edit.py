@@ -14,13 +14,13 @@ import fexpr
 from fastcore.basics import patch
 from fastcore.meta import delegates
 from .core import *
+from .core import _check_nonnegative
 from .images import read_image
 from .faces import (EMOTIONS, CKPLUS_CLASSES, CELEBA_ATTRS, parse_emotions, parse_attrs, attr_edits, attr_targets,
                          _attr_rows, _edit_name)
 from .photo import (detect_faces, pick_faces, align_face, paste_back, transfer_edit, fit_crop, tight_crop_problem,
                          TIGHT_CROP, FaceCrop, NoFaceError, landmarks68, expression_mask, attribute_mask, FACE_BOXES)
-from .ddpm import (DDPM, edit_invert, edit_sdedit, edit_resample, edit_friendly, shift_code, classifier_x0_guide,
-                        _check_nonnegative)
+from .ddpm import DDPM, edit_invert, edit_sdedit, edit_resample, edit_friendly, shift_code, classifier_x0_guide
 from .vae import ConvVAE, EmotionCNN, AttributeCNN, predict_attributes, check_images, _evaluating
 from .fvae import FVAE, expression_direction, warp, flow_upsample, flow_to_pixels, _label_tensor
 

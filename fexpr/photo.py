@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from PIL import Image
 from .core import *
+from .core import _check_nonnegative
 from .images import read_image
 
 # %% auto #0
@@ -584,9 +585,7 @@ def transfer_edit(photo, # (H,W,3) uint8 photo the crop came from (or anything `
                  ) -> np.ndarray: # (H,W,3) uint8, the photo with the edit carried over
     "Carry an edited crop to the photo's own pixels: the crop's flow moves the face, a residual adds the rest."
     photo, size = _check_paste(photo, face)
-    if changed is not None and not (isinstance(changed, (int, float)) and not isinstance(changed, bool)
-                                    and np.isfinite(changed) and changed > 0):
-        raise ValueError(f'transfer_edit: changed must be a number of grey levels > 0, or None; got {changed!r}')
+    if changed is not None: _check_nonnegative('changed', changed, ' (grey levels) or None', positive=True)
     edit = _edit_as_float(edited, size)
     src = _crop_like(face.image, len(edit))
     if flow is None: flow = _still(_crop_flow(src, edit, None, size), still)
@@ -600,14 +599,14 @@ def transfer_edit(photo, # (H,W,3) uint8 photo the crop came from (or anything `
     res = _warp_to_photo(edit - warped, face.matrix, region).transpose(1, 2, 0)
     lost = _erased_structure(warped, edit, tolerance, floor)
     gone = lost if changed is None else np.maximum(lost, _changed_appearance(warped, edit, changed))
-    erase = _warp_to_photo(gone[None], face.matrix, region, Image.BILINEAR)
-    erase = erase[0][..., None]
+    # the erase, and (with `changed`) the part of it where structure was lost, which alone blurs a grey edit's colour
+    planes = _warp_to_photo(np.stack([gone] if changed is None else [gone, lost]), face.matrix, region, Image.BILINEAR)
+    erase, erase_c = planes[0][..., None], planes[-1][..., None]
     base = _luma(moved) if res.shape[2] == 1 else moved  # what the edit's channels stand for in the photo
     new = moved + (1 - erase) * res + erase * (_warp_to_photo(edit, face.matrix, region).transpose(1, 2, 0) - base)
     scale = float(np.sqrt(abs(np.linalg.det(np.asarray(face.matrix)[:, :2]))))  # photo pixels per crop pixel
     if res.shape[2] == 1:  # a grey edit: where it erased structure, the photo's colour detail goes too (lips, teeth)
         chroma = moved - base
-        erase_c = erase if changed is None else _warp_to_photo(lost[None], face.matrix, region, Image.BILINEAR)[0][..., None]
         new = new + erase_c * (_gauss(chroma, 2 * scale) - chroma)  # (only where structure was lost: lips keep colour)
     if grain: new = new + _grain((base if res.shape[2] == 1 else _luma(moved))[..., 0], erase[..., 0], scale)[..., None]
     alpha = _warp_to_photo(blend[None], face.matrix, region, Image.BILINEAR)[0, ..., None]
