@@ -11,7 +11,7 @@ from pathlib import Path
 import fexpr
 from .core import *
 from .faces import EMOTIONS, CELEBA_ATTRS
-from .edit import (MODELS, DEFAULT_METHOD, DEFAULT_ATTR_METHOD, DEFAULT_GUIDANCE, INVERT_GUIDANCE, SHIFT_GUIDANCE,
+from .edit import (MODELS, TRANSFERS, DEFAULT_METHOD, DEFAULT_ATTR_METHOD, DEFAULT_GUIDANCE, INVERT_GUIDANCE, SHIFT_GUIDANCE,
                         FRIENDLY_GUIDANCE, CLASSIFIER, ATTR_CLASSIFIER, ATTR_GUIDE, EditResult, checkpoint_dir, edit,
                         edit_stream, edit_attributes_stream, image_files, parse_method, save_results, show_edits, _one_line,
                         _attr_label)
@@ -73,9 +73,11 @@ def _edit_parser(sub):
     e.add_argument('--faces', choices=('largest', 'all'), default='largest',
                    help="a photo's faces to edit: largest (default) or all (every face the detector is sure of, edited "
                         'in one batch and pasted back into the same output photo)')
-    e.add_argument('--transfer', choices=('flow', 'paste'), default='flow',
+    e.add_argument('--transfer', choices=TRANSFERS, default='flow',
                    help="how a photo's edit reaches its pixels: flow (default: the crop's flow moves the photo's own "
-                        "pixels, plus a residual for what a warp cannot make) or paste (the crop's change, upscaled)")
+                        "pixels, plus a residual for what a warp cannot make), flow-mouth (the same, and the photo's "
+                        "detail erased where the edit changed the mouth: no old teeth) or paste (the crop's change, "
+                        "upscaled)")
     e.add_argument('--device', default=None, help='cpu, cuda, mps (default: $FEXPR_DEVICE, else the best available)')
     e.add_argument('--chunk', type=int, default=16,
                    help='inputs read, edited (in one batch) and written at a time (default 16): memory stays bounded')

@@ -449,7 +449,8 @@ def gaussian_blur(x:Tensor, # (B,C,H,W)
 def classifier_x0_guide(classifier:nn.Module, # (B,C',H',W') images (after `view`) -> (B,K) logits; in eval mode
                         target:Tensor, # (B,) the class each image moves towards; or (B,K) 0/1 values of K binary
                                        # attributes (multi-label: sigmoid outputs), with `weights`
-                        scale:float, # the move per step: an L2 norm in [-1,1] pixel units (0: no move)
+                        scale:float|Tensor, # the move per step: an L2 norm in [-1,1] pixel units (0: no move); or
+                                            # (B,) one per image (per target)
                         mask:Tensor|None=None, # (B or 1,1,H,W) in [0,1]: where the image may move; None: everywhere
                         blur:float=1., # Gaussian sigma (pixels) smoothing the gradient
                         view:Callable|None=None, # differentiable map of the images to the classifier's input
@@ -461,13 +462,20 @@ def classifier_x0_guide(classifier:nn.Module, # (B,C',H',W') images (after `view
                                      # of the earlier ones instead of taking new pixel-level ones
                        ) -> Callable: # f(x0, t) -> x0 moved, for `DDPM.ddim_sample(x0_guide=...)`
     "Clean-image guidance: each step moves the estimate by `scale` along the smoothed, masked gradient of log p(target)."
-    _check_nonnegative('scale', scale)
+    if isinstance(scale, Tensor):
+        if scale.shape != target.shape[:1] or not (torch.isfinite(scale) & (scale >= 0)).all():
+            raise ValueError(f'a per-image scale must be ({len(target)},) finite numbers >= 0, one per target, '
+                             f'got {tuple(scale.shape)} {scale.tolist()}')
+        scale = None if not scale.any() else scale.float().reshape(-1, *[1] * 3)
+    else:
+        _check_nonnegative('scale', scale)
+        scale = scale or None  # None: no move
     multi = target.ndim == 2
     if multi != (weights is not None) or (multi and weights.shape != target.shape):
         raise ValueError(f'a (B,K) target of binary attributes needs (B,K) weights, a (B,) class target none; got '
                          f'target {tuple(target.shape)} and weights {None if weights is None else tuple(weights.shape)}')
     def guide(x0:Tensor, t:int) -> Tensor:
-        if scale == 0 or t < t_min: return x0
+        if scale is None or t < t_min: return x0
         with torch.enable_grad():
             z = x0.detach().requires_grad_(True)
             logits = classifier(z if view is None else view(z)).float()
@@ -479,7 +487,7 @@ def classifier_x0_guide(classifier:nn.Module, # (B,C',H',W') images (after `view
         if grey: g = g.mean(1, keepdim=True).expand_as(g)
         g = gaussian_blur(g, blur) * (1 if mask is None else mask)
         g = g / g.flatten(1).norm(dim=1).clamp_min(1e-12).reshape(-1, *[1] * (g.ndim - 1))
-        return (x0 + scale * g).clamp(-1, 1)
+        return (x0 + (scale.to(g) if isinstance(scale, Tensor) else scale) * g).clamp(-1, 1)
     return guide
 
 # %% ../nbs/07_ddpm.ipynb #7ffffac1

@@ -18,8 +18,8 @@ from .images import read_image
 # %% auto #0
 __all__ = ['FACE_SCORE', 'FACE_TEMPLATES', 'FACE_BOXES', 'ATTR_REGIONS', 'TIGHT_CROP', 'NoFaceError', 'FaceBox', 'detect_faces',
            'pick_faces', 'landmarks5', 'measure_template', 'similarity_transform', 'FaceCrop', 'align_face',
-           'crop_faces', 'crop_face_set', 'landmarks68', 'expression_mask', 'attribute_mask', 'paste_back',
-           'dis_flow_px', 'transfer_edit', 'tight_crop_problem', 'fit_crop']
+           'crop_faces', 'crop_face_set', 'landmarks68', 'expression_mask', 'attribute_mask', 'mouth_mask',
+           'paste_back', 'dis_flow_px', 'transfer_edit', 'tight_crop_problem', 'fit_crop']
 
 # %% ../nbs/05_photo.ipynb #d37fffdd
 class NoFaceError(FexprError, ValueError):
@@ -355,6 +355,14 @@ def attribute_mask(points:np.ndarray, # (B,68,2) landmarks in crop pixels (`land
     if not regions or None in regions: return None
     return _hull_masks(points, size, lambda p: [_region_points(p, r, size) for r in sorted(regions)], grow, blur)
 
+def mouth_mask(points:np.ndarray, # (B,68,2) landmarks in crop pixels (`landmarks68`)
+               size:int, # crop side S
+               grow:float=0.08, blur:float=0.05, # growth and feather of the region, fractions of S
+              ) -> torch.Tensor: # (B,1,S,S) float in [0,1]
+    "Soft mask of a face crop's mouth and nose base (where an expression edit can leave the old teeth behind)."
+    return _hull_masks(points, size, lambda p: [_region_points(p, 'mouth', size)], grow, blur)
+
+
 # %% ../nbs/05_photo.ipynb #3dc06367
 def _feather_mask(size:int, # crop side
                   feather:float, # width of the ramp, as a fraction of the side (0: a hard square)
@@ -579,6 +587,8 @@ def transfer_edit(photo, # (H,W,3) uint8 photo the crop came from (or anything `
                                            # 1 px) by this many grey levels, fully at twice that, and the source had fine
                                            # structure there (`_changed_appearance`: the old teeth under a new closed
                                            # mouth); None (default): only where the edit lost structure
+                  changed_mask:np.ndarray|None=None, # (S,S) in [0,1]: where the `changed` erase may act (e.g. the
+                                                     # crop's `mouth_mask`); None: everywhere
                   grain:bool=True, # where the photo's detail is erased, fill the band finer than a crop pixel (which
                                    # the upsampled edit lacks) with grain as strong as the photo's own detail around
                                    # it (`_grain`): the face keeps its texture, the erased structure does not return
@@ -586,6 +596,11 @@ def transfer_edit(photo, # (H,W,3) uint8 photo the crop came from (or anything `
     "Carry an edited crop to the photo's own pixels: the crop's flow moves the face, a residual adds the rest."
     photo, size = _check_paste(photo, face)
     if changed is not None: _check_nonnegative('changed', changed, ' (grey levels) or None', positive=True)
+    if changed_mask is not None:
+        changed_mask = np.asarray(changed_mask, dtype=np.float64).squeeze()
+        if changed_mask.shape != (size, size) or not np.isfinite(changed_mask).all():
+            raise ValueError(f'changed_mask must be a finite ({size},{size}) array in [0,1] (crop pixels), '
+                             f'got {changed_mask.shape}')
     edit = _edit_as_float(edited, size)
     src = _crop_like(face.image, len(edit))
     if flow is None: flow = _still(_crop_flow(src, edit, None, size), still)
@@ -598,7 +613,8 @@ def transfer_edit(photo, # (H,W,3) uint8 photo the crop came from (or anything `
     moved = _move_photo(photo, flow, face.matrix, region)
     res = _warp_to_photo(edit - warped, face.matrix, region).transpose(1, 2, 0)
     lost = _erased_structure(warped, edit, tolerance, floor)
-    gone = lost if changed is None else np.maximum(lost, _changed_appearance(warped, edit, changed))
+    gone = lost if changed is None else np.maximum(
+        lost, _changed_appearance(warped, edit, changed) * (1 if changed_mask is None else changed_mask.clip(0, 1)))
     # the erase, and (with `changed`) the part of it where structure was lost, which alone blurs a grey edit's colour
     planes = _warp_to_photo(np.stack([gone] if changed is None else [gone, lost]), face.matrix, region, Image.BILINEAR)
     erase, erase_c = planes[0][..., None], planes[-1][..., None]
