@@ -24,7 +24,13 @@ moved 0.519 (real PrivateTest faces: 0.596, blurred 0.532).
 0.612, same person 0.905; 1:1 0.502 / 0.557 / 0.919; the people are lost mostly to surprise (same person 0.750 at 1.5,
 0.800 at 1) and happy (0.867, 0.900) targets, where the weaker guide costs little success (surprise 0.633 -> 0.617,
 happy 0.783 -> 0.800): 1 for those two targets and 1.5 for the rest would give 0.536 / 0.917 on these faces (n=60 per
-target; not adopted, see the session's note).
+target; not adopted, see the session's note). Session 20 (2 threads; 1.5 reads 0.552 / 0.617 / 0.910 there, the thread
+count alone moving the numbers by about 0.015) per target, edit success / same person at 1, 1.5, 2 and 2.5:
+angry 0.600/0.950, 0.667/0.950, 0.733/0.917, 0.717/0.867; disgust 0.017/0.917, 0.067/0.900, 0.083/0.883, 0.083/0.867;
+fear 0.300/0.950, 0.400/0.933, 0.550/0.933, 0.600/0.917; happy 0.800/0.900, 0.800/0.883, 0.800/0.883, 0.817/0.883;
+sad 0.600/0.917, 0.633/0.917, 0.683/0.917, 0.683/0.867; surprise 0.650/0.833, 0.667/0.783, 0.633/0.700, 0.633/0.683;
+neutral 0.600/0.983, 0.633/1.000, 0.617/0.967, 0.583/0.917. Adopted (`fexpr.edit.METHOD_SETTINGS`): 2, with 1 for
+happy and surprise and 1.5 for neutral (`cnn_weights`): 0.590 / 0.912 on these faces, against 0.552 / 0.910.
 
     FEXPR_DATA=../shared/data .venv/bin/python tools/cnn_guidance_sweep.py --settings 0:2,1:2,1.5:1,1.5:2,2:1,3:2
 """
