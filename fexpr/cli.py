@@ -59,7 +59,8 @@ def _edit_parser(sub):
                    help='guidance rescaling phi in [0,1] against over-contrast (invert and shift; default 0: off)')
     e.add_argument('--cnn-guidance', type=float, default=None,
                    help="each decoding step moves the face this far up fexpr's own emotion CNN's probability of the "
-                        "target (invert and shift; default: the method's, on for the default method; 0: off)")
+                        "target (invert and shift; default: the method's, on for the default method: 2, with 1 for "
+                        "happy and surprise and 1.5 for neutral, ratios a given value keeps; 0: off)")
     e.add_argument('--intensity', type=float, default=None,
                    help='with --attr: how far the condition moves from the face\'s attributes towards the target\'s '
                         '(0: no change, 1: the target, the default; between: part of the way; above 1: beyond)')
