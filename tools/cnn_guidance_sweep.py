@@ -30,7 +30,8 @@ angry 0.600/0.950, 0.667/0.950, 0.733/0.917, 0.717/0.867; disgust 0.017/0.917, 0
 fear 0.300/0.950, 0.400/0.933, 0.550/0.933, 0.600/0.917; happy 0.800/0.900, 0.800/0.883, 0.800/0.883, 0.817/0.883;
 sad 0.600/0.917, 0.633/0.917, 0.683/0.917, 0.683/0.867; surprise 0.650/0.833, 0.667/0.783, 0.633/0.700, 0.633/0.683;
 neutral 0.600/0.983, 0.633/1.000, 0.617/0.967, 0.583/0.917. Adopted (`fexpr.edit.METHOD_SETTINGS`): 2, with 1 for
-happy and surprise and 1.5 for neutral (`cnn_weights`): 0.590 / 0.912 on these faces, against 0.552 / 0.910.
+happy and surprise and 1.5 for neutral (`cnn_weights`): 0.590 / 0.912 on these faces, assembled from the per-target
+rows above (not run as one setting), against 0.552 / 0.910.
 
     FEXPR_DATA=../shared/data .venv/bin/python tools/cnn_guidance_sweep.py --settings 0:2,1:2,1.5:1,1.5:2,2:1,3:2
 """
