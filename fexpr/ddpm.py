@@ -460,6 +460,9 @@ def classifier_x0_guide(classifier:nn.Module, # (B,C',H',W') images (after `view
                                          # no colour of its own
                         t_min:int=0, # no move at steps t < t_min: the last, low-noise steps then render the moves
                                      # of the earlier ones instead of taking new pixel-level ones
+                        reach:float|None=None, # an image whose estimate the classifier already gives p(target) >=
+                                               # reach (multi-label: every weighted attribute) is not moved at that
+                                               # step; None: every image moves at every step
                        ) -> Callable: # f(x0, t) -> x0 moved, for `DDPM.ddim_sample(x0_guide=...)`
     "Clean-image guidance: each step moves the estimate by `scale` along the smoothed, masked gradient of log p(target)."
     if isinstance(scale, Tensor):
@@ -474,6 +477,8 @@ def classifier_x0_guide(classifier:nn.Module, # (B,C',H',W') images (after `view
     if multi != (weights is not None) or (multi and weights.shape != target.shape):
         raise ValueError(f'a (B,K) target of binary attributes needs (B,K) weights, a (B,) class target none; got '
                          f'target {tuple(target.shape)} and weights {None if weights is None else tuple(weights.shape)}')
+    if reach is not None and not (isinstance(reach, (int, float)) and 0 < reach <= 1):
+        raise ValueError(f'reach is the probability of the target at which an image stops moving, in (0, 1], got {reach!r}')
     def guide(x0:Tensor, t:int) -> Tensor:
         if scale is None or t < t_min: return x0
         with torch.enable_grad():
@@ -481,9 +486,15 @@ def classifier_x0_guide(classifier:nn.Module, # (B,C',H',W') images (after `view
             logits = classifier(z if view is None else view(z)).float()
             if multi:  # log p(value) of each weighted attribute: log sigmoid(+logit) for 1, log sigmoid(-logit) for 0
                 sign = 2 * target.to(logits) - 1
-                objective = (weights.to(logits) * F.logsigmoid(sign * logits)).sum()
-            else: objective = torch.log_softmax(logits, 1).gather(1, target.reshape(-1, 1).to(logits.device)).sum()
+                logp = F.logsigmoid(sign * logits)
+                objective = (weights.to(logits) * logp).sum()
+            else:
+                logp = torch.log_softmax(logits, 1).gather(1, target.reshape(-1, 1).to(logits.device))
+                objective = logp.sum()
             g, = torch.autograd.grad(objective, z)
+        if reach is not None:  # the images whose target is reached (every weighted attribute's) stay where they are
+            p = logp.detach().exp() if not multi else logp.detach().exp().masked_fill(weights.to(logits) == 0, 1.)
+            g = g * (p.amin(1) < reach).to(g).reshape(-1, *[1] * (g.ndim - 1))
         if grey: g = g.mean(1, keepdim=True).expand_as(g)
         g = gaussian_blur(g, blur) * (1 if mask is None else mask)
         g = g / g.flatten(1).norm(dim=1).clamp_min(1e-12).reshape(-1, *[1] * (g.ndim - 1))

@@ -315,13 +315,15 @@ def _fer_view(x:torch.Tensor) -> torch.Tensor:
         x = (x * torch.tensor([0.299, 0.587, 0.114], device=x.device)[:, None, None]).sum(1, keepdim=True)
     return x if x.shape[-1] == 48 else torch.nn.functional.interpolate(x, size=(48, 48), mode='area')
 
-def _cnn_guide(ed:Editor, target:torch.Tensor, scale:float, mask:torch.Tensor|None, weights:dict|None=None) -> dict:
+def _cnn_guide(ed:Editor, target:torch.Tensor, scale:float, mask:torch.Tensor|None, weights:dict|None=None,
+               reach:float|None=None) -> dict:
     "The decoding's `x0_guide` up the editor's own emotion CNN (never the evaluator), as procedure keywords ({} for 0)."
     if not scale: return {}
     if weights:  # a scale per target: `scale` times the target's weight (1 unless given)
         scale = torch.tensor([scale * weights.get(EMOTIONS[t], 1.) for t in target.tolist()], device=target.device)
         if not scale.any(): return {}  # every target weighted 0: the unguided decoding
-    return {'x0_guide': classifier_x0_guide(ed.classifier, target, scale, mask, CNN_GUIDANCE_BLUR, _fer_view)}
+    return {'x0_guide': classifier_x0_guide(ed.classifier, target, scale, mask, CNN_GUIDANCE_BLUR, _fer_view,
+                                            reach=reach)}
 
 def _check_cnn_weights(cnn_weights:dict):
     "Refuse `cnn_weights` that are not {emotion name: finite factor >= 0}."
@@ -339,8 +341,12 @@ def _check_crops(ed:Editor, crops:torch.Tensor):
                          f'got {crops.dtype} {tuple(crops.shape)}')
 
 def _check_settings(strength:float, steps:int, guidance:float, procedure:str, eta:float, code_guidance:float,
-                    code_shift:float, rule:dict|None=None, cnn_guidance:float=0., cnn_weights:dict|None=None):
+                    code_shift:float, rule:dict|None=None, cnn_guidance:float=0., cnn_weights:dict|None=None,
+                    cnn_reach:float|None=None):
     _check_nonnegative('cnn_guidance', cnn_guidance)
+    if cnn_reach is not None and not (isinstance(cnn_reach, (int, float)) and 0 < cnn_reach <= 1):
+        raise ValueError(f'cnn_reach must be in (0, 1] (the CNN\'s probability of the target at which an edit stops '
+                         f'being guided) or None (guided at every step), got {cnn_reach!r}')
     _check_cnn_weights({} if cnn_weights is None else cnn_weights)
     if cnn_guidance and procedure not in ('invert', 'shift'):
         raise ValueError(f'cnn_guidance guides the decoding of procedures invert and shift, not {procedure}: leave it '
@@ -448,6 +454,8 @@ def edit_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-sized fa
                                              # inside the expressive regions when local; None: the method's
                cnn_weights:dict|None=None, # target emotion -> factor on `cnn_guidance` for that target (others 1);
                                            # {}: the same for every target; None: the method's (`default_settings`)
+               cnn_reach:float|None=None, # stop guiding an edit at a step where the CNN already gives its target
+                                          # p >= this (`classifier_x0_guide(reach=)`); None: guide at every step
               ) -> tuple: # ((B,T,C,S,S) uint8 edits, (B,) int64 source emotions)
     "Edit model-sized crops to every target emotion; a model output with NaN/Inf values stops the edit."
     _check_kind(self.method, attrs=False)
@@ -461,7 +469,7 @@ def edit_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-sized fa
     rule = {k: v for k, v in (('guidance_rescale', guidance_rescale), ('guidance_interval', tuple(guidance_interval)))
             if v != {'guidance_rescale': 0., 'guidance_interval': (0., 1.)}[k]}
     _check_settings(strength, steps, guidance, self.procedure, eta, code_guidance, code_shift, rule, cnn_guidance,
-                    cnn_weights)
+                    cnn_weights, cnn_reach)
     _check_crops(self, crops)
     _check_local(local, self.spec, self.method)
     x0 = to_float(crops).to(self.device)
@@ -475,7 +483,8 @@ def edit_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-sized fa
     codes = _encode(self, x0)
     # where the expression may change: the brows, eyes, nose base and mouth (the source's own pixels elsewhere)
     m = expression_mask(landmarks68(crops.cpu()), self.size).to(x0) if local else None  # (B,1,S,S)
-    guides = [_cnn_guide(self, target, cnn_guidance, None if m is None else m[i:i + 1], cnn_weights) for i in range(len(x0))]
+    guides = [_cnn_guide(self, target, cnn_guidance, None if m is None else m[i:i + 1], cnn_weights, cnn_reach)
+              for i in range(len(x0))]
     with torch.no_grad(), _evaluating(self.classifier) if cnn_guidance else contextlib.nullcontext():
         out = [_procedure(self, x0[i:i + 1], target, src[i:i + 1], None if codes is None else codes[i:i + 1], strength,
                           steps, guidance, code_guidance, code_shift, eta, gens[i], {**rule, **guides[i]})

@@ -33,9 +33,18 @@ neutral 0.600/0.983, 0.633/1.000, 0.617/0.967, 0.583/0.917. Adopted (`fexpr.edit
 happy and surprise and 1.5 for neutral (`cnn_weights`): 0.590 / 0.912 on these faces, assembled from the per-target
 rows above (not run as one setting), against 0.552 / 0.910.
 
+Session 21 ran that default as one setting (0.586 / 0.652 / 0.902, edit success / expression / same person; the
+assembled 0.590 / 0.912 above came from separate runs) and tried stopping the guide per edit once fexpr's own CNN
+already sees the target (`cnn_reach`, the third field of a setting; `classifier_x0_guide(reach=)`): with the default's
+weights, reach 0.9: 0.581 / 0.645 / 0.905; 0.7: 0.564 / 0.621 / 0.907; scale 3 with reach 0.9: 0.581 / 0.679 / 0.867;
+0.7: 0.569 / 0.640 / 0.890 (420 edits each). The own CNN sees the target in 0.96-0.98 of these edits and the
+evaluator in about 0.65: stopping when the guide is satisfied loses expression and keeps no more people; not adopted.
+(Measured with the same `_cnn_guide` patched to pass `reach`, before the option reached `Editor.edit_crops`.)
+
     FEXPR_DATA=../shared/data .venv/bin/python tools/cnn_guidance_sweep.py --settings 0:2,1:2,1.5:1,1.5:2,2:1,3:2
+    ... --settings 2:1,2:1:0.9,3:1:0.7 --weights '{"happy": 0.5, "surprise": 0.5, "neutral": 0.75}' --per-target
 """
-import argparse, time
+import argparse, json, time
 import numpy as np
 import torch
 from fexpr.core import to_float, to_uint8
@@ -50,7 +59,9 @@ from fexpr.photo import expression_mask, landmarks68
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--per-class', type=int, default=10, help='PublicTest faces per class (default 10)')
-    p.add_argument('--settings', default='0:2,1.5:1', help='comma-separated cnn_guidance:code_shift pairs')
+    p.add_argument('--settings', default='0:2,1.5:1',
+                   help='comma-separated cnn_guidance:code_shift[:reach] (reach: `cnn_reach`, none by default)')
+    p.add_argument('--weights', default='{}', help="cnn_weights as JSON, e.g. '{\"happy\": 0.5}' (default {}: none)")
     p.add_argument('--guidance', type=float, default=10., help='label guidance scale (default 10, the method\'s)')
     p.add_argument('--steps', type=int, default=10, help='DDIM steps (default 10)')
     p.add_argument('--pixel-check', action='store_true', help='also move the unguided edits by pixels (see above)')
@@ -62,15 +73,18 @@ def main(argv=None):
     ev = Evaluator(checkpoint_dir() / 'evaluator_deepface_fer2013.safetensors', backend='direct')
     desc, cls = face_descriptors(faces), ed.classifier.eval()
     own_sees = lambda E: cls(_fer_view(to_float(E.flatten(0, 1)))).argmax(1).numpy()
+    weights = json.loads(a.weights)
     for pair in a.settings.split(','):
-        lam, shift = (float(v) for v in pair.split(':'))
+        lam, shift, *reach = (float(v) for v in pair.split(':'))
         t0 = time.perf_counter()
-        kw = dict(source_descriptors=desc, steps=a.steps, seed=0, guidance=a.guidance, local=True, code_shift=shift)
+        kw = dict(source_descriptors=desc, steps=a.steps, seed=0, guidance=a.guidance, local=True, code_shift=shift,
+                  cnn_weights=weights, cnn_reach=reach[0] if reach else None)
         df, E = measure_edits(ed, faces, labels, ev, 'all', cnn_guidance=lam, **kw)
         with torch.no_grad(): own = own_sees(E)
         off = (df.source != df.target).to_numpy()
         hit, same = (df.pred == df.target).to_numpy(), (df.identity_distance < DLIB_SAME_PERSON).to_numpy()
-        print(f'cnn_guidance {lam:g}, code shift {shift:g}: edit success {(hit & same)[off].mean():.3f}, expression '
+        print(f"cnn_guidance {lam:g}{f' (weights {weights})' if weights else ''}, code shift {shift:g}"
+              f"{f', reach {reach[0]:g}' if reach else ''}: edit success {(hit & same)[off].mean():.3f}, expression "
               f'{hit[off].mean():.3f}, same person {same[off].mean():.3f}, own CNN sees the target '
               f'{(own == df.target.to_numpy())[off].mean():.3f}, PSNR {df.psnr[off].mean():.2f} (n={int(off.sum())} '
               f'edits of {len(faces)} faces, {time.perf_counter() - t0:.0f} s)', flush=True)
