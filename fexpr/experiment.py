@@ -16,7 +16,7 @@ from .edit import MODELS, ATTR_CLASSIFIER, tiny_checkpoints
 
 # %% auto #0
 __all__ = ['EVALUATOR', 'declared_parameters', 'Run', 'start_run', 'emotion_ddpms', 'evaluation_models', 'fvae_models',
-           'celeba_models']
+           'celeba_models', 'update_rows']
 
 # %% ../nbs/15_experiment.ipynb #2c856ac8
 def declared_parameters(notebook:str|Path, # an experiment notebook (.ipynb)
@@ -149,3 +149,28 @@ def celeba_models(r:Run, # the run (`start_run`)
     path = Path(ddpm_ckpt or folder / name)
     classifier = AttributeCNN.from_checkpoint(classifier_ckpt or path.parent / ATTR_CLASSIFIER, device=r.device)
     return folder, path, classifier, load_checkpoint(path)
+
+# %% ../nbs/15_experiment.ipynb #cff98c82
+def update_rows(old, # pandas.DataFrame: the table written before (rows with a `key` column or derivable one)
+                new, # pandas.DataFrame: the rows measured now, with `key` and `measured` columns
+                key:str='method', # the column naming what a row measured (one row per key)
+                same:tuple=(), # columns whose value must agree between an old and a new row of the same key
+               ): # pandas.DataFrame: old's rows in old's order, those of new's keys replaced; new keys appended
+    "The rows of a table written before, with the rows measured now put in place of those of the same key."
+    import pandas as pd
+    for c in (key, 'measured'):
+        if c not in new.columns: raise ValueError(f'the new rows need a {c!r} column to update a table by')
+    if key not in old.columns: raise ValueError(f'the old table has no {key!r} column: measure the whole table once')
+    if new[key].duplicated().any() or old[key].duplicated().any():
+        raise ValueError(f'one row per {key} is needed to update a table, got repeated {key}s')
+    old = old.copy()
+    old['measured'] = old['measured'].fillna('earlier run') if 'measured' in old.columns else 'earlier run'
+    by_key = new.set_index(key)
+    for c in same:
+        both = old[old[key].isin(by_key.index)]
+        bad = both[both[c].to_numpy() != by_key.loc[both[key], c].to_numpy()]
+        if len(bad): raise ValueError(f'cannot update rows measured with another {c} ({bad[c].iloc[0]!r} before, '
+                                      f'{by_key.loc[bad[key].iloc[0], c]!r} now): measure the whole table')
+    rows = [by_key.loc[[k]].reset_index() if k in by_key.index else old.iloc[[i]] for i, k in enumerate(old[key])]
+    rows += [new[~new[key].isin(old[key])]]
+    return pd.concat(rows, ignore_index=True)[list(dict.fromkeys([*old.columns, *new.columns]))]
