@@ -446,6 +446,12 @@ def gaussian_blur(x:Tensor, # (B,C,H,W)
     x = F.conv2d(F.pad(x, (r, r, 0, 0), mode='replicate'), k[..., None, :], groups=c)
     return F.conv2d(F.pad(x, (0, 0, r, r), mode='replicate'), k[..., :, None], groups=c)
 
+def _check_reach(name:str, reach):
+    "Refuse a `reach` that is neither None nor a probability in (0, 1], naming the setting."
+    if reach is not None and not (isinstance(reach, (int, float)) and not isinstance(reach, bool) and 0 < reach <= 1):
+        raise ValueError(f'{name} must be in (0, 1] (the probability of the target at which an image stops being '
+                         f'guided) or None (guided at every step), got {reach!r}')
+
 def classifier_x0_guide(classifier:nn.Module, # (B,C',H',W') images (after `view`) -> (B,K) logits; in eval mode
                         target:Tensor, # (B,) the class each image moves towards; or (B,K) 0/1 values of K binary
                                        # attributes (multi-label: sigmoid outputs), with `weights`
@@ -477,8 +483,7 @@ def classifier_x0_guide(classifier:nn.Module, # (B,C',H',W') images (after `view
     if multi != (weights is not None) or (multi and weights.shape != target.shape):
         raise ValueError(f'a (B,K) target of binary attributes needs (B,K) weights, a (B,) class target none; got '
                          f'target {tuple(target.shape)} and weights {None if weights is None else tuple(weights.shape)}')
-    if reach is not None and not (isinstance(reach, (int, float)) and 0 < reach <= 1):
-        raise ValueError(f'reach is the probability of the target at which an image stops moving, in (0, 1], got {reach!r}')
+    _check_reach('reach', reach)
     def guide(x0:Tensor, t:int) -> Tensor:
         if scale is None or t < t_min: return x0
         with torch.enable_grad():

@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from sklearn.metrics import roc_auc_score
 from fexpr.core import to_float
 from fexpr.data import load_celeba, load_fer2013
 from fexpr.edit import Editor, checkpoint_dir, default_settings
@@ -42,13 +43,6 @@ from fexpr.faces import faces_per_class
 from fexpr.photo import crop_face_set
 from fexpr.train import Trainer, TrainConfig
 from fexpr.vae import EmotionCNN, classifier_batch_loss
-
-
-def auc(score:np.ndarray, positive:np.ndarray) -> float:
-    "Area under the ROC curve of `score` for the boolean `positive` (rank statistic)."
-    r = np.empty(len(score)); r[np.argsort(score)] = np.arange(1, len(score) + 1)
-    n = int(positive.sum())
-    return float((r[positive].sum() - n * (n + 1) / 2) / (n * (len(score) - n)))
 
 
 def identity_cnn(work:Path, epochs:float, held:int=300) -> EmotionCNN:
@@ -74,7 +68,7 @@ def identity_cnn(work:Path, epochs:float, held:int=300) -> EmotionCNN:
         with torch.no_grad(): e = F.normalize(m.features(to_float(hx)), dim=1)
         s = e @ e.T
         score = torch.cat([s[genuine], s[impostor]]).numpy()
-        a = auc(score, np.r_[np.ones(int(genuine.sum()), bool), np.zeros(int(impostor.sum()), bool)])
+        a = float(roc_auc_score(np.r_[np.ones(int(genuine.sum()), bool), np.zeros(int(impostor.sum()), bool)], score))
         return {'val_loss': 1 - a, 'auc': a}
     model = EmotionCNN(img_channels=1, img_size=48, n_classes=len(train_ids), widths=(32, 64, 128, 256),
                        convs=(1, 1, 2, 2), dropout=0.3)
@@ -148,7 +142,8 @@ def main(argv=None):
         h = lbp_histograms(E.flatten(0, 1)[:, 0].numpy()).reshape(len(faces), E.shape[1], -1)
         scores['LBP histograms'][f] = -((h - src_lbp[:, None]) ** 2 / (h + src_lbp[:, None] + 1e-9)).sum(-1).flatten()
     for name, score in scores.items():
-        a_ = auc(np.concatenate([score[f][off] for f in factors]), np.concatenate([C[f]['same'][off] for f in factors]))
+        a_ = roc_auc_score(np.concatenate([C[f]['same'][off] for f in factors]),
+                           np.concatenate([score[f][off] for f in factors]))
         print(f'{name}: AUC for dlib\'s same-person verdict on the candidates {a_:.3f}')
         for k in range(2, len(factors) + 1):
             for lo in range(len(factors) - k + 1):
