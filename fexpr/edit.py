@@ -30,10 +30,10 @@ __all__ = ['MODELS', 'PROCEDURES', 'DEFAULT_STRENGTH', 'DEFAULT_METHOD', 'DEFAUL
            'INVERT_GUIDANCE', 'SHIFT_GUIDANCE', 'METHOD_GUIDANCE', 'ATTR_GUIDANCE', 'METHOD_SETTINGS', 'CLASSIFIER',
            'CNN_GUIDANCE_BLUR', 'ATTR_CLASSIFIER', 'ATTR_GUIDE', 'ATTR_GUIDANCE_BLUR', 'ATTR_GUIDANCE_FROM',
            'DEFAULT_ATTR_METHOD', 'TRANSFERS', 'GHOST_CHANGED', 'IMAGE_SUFFIXES', 'ModelSpec', 'UnknownMethodError',
-           'default_guidance', 'default_settings', 'cnn_guidance_label', 'method_names', 'parse_method',
-           'checkpoint_dir', 'Editor', 'tiny_checkpoints', 'NonFiniteOutputError', 'FaceEdit', 'EditResult',
-           'write_files', 'save_results', 'BatchItem', 'edit_stream', 'edit', 'image_files', 'AttrEditResult',
-           'edit_attributes_stream', 'edit_attributes', 'show_edits']
+           'default_guidance', 'default_settings', 'cnn_guidance_label', 'settings_label', 'method_names',
+           'parse_method', 'checkpoint_dir', 'Editor', 'tiny_checkpoints', 'NonFiniteOutputError', 'FaceEdit',
+           'EditResult', 'write_files', 'save_results', 'BatchItem', 'edit_stream', 'edit', 'image_files',
+           'AttrEditResult', 'edit_attributes_stream', 'edit_attributes', 'show_edits']
 
 # %% ../nbs/12_edit.ipynb #95364bc0
 @dataclass(frozen=True)
@@ -138,6 +138,13 @@ def cnn_guidance_label(cnn_guidance:float, # the CNN guidance scale
         if w != 1: by.setdefault(round(cnn_guidance * w, 3), []).append(e)
     per = '; '.join(f"{s:g} for {', '.join(es)}" for s, es in by.items())
     return f'CNN guidance {cnn_guidance:g}' + (f' ({per})' if per else '')
+
+def settings_label(method:str) -> str:
+    "A method's default settings beyond strength and guidance, in words, as tables and figures name them ('' for none)."
+    d = default_settings(method)
+    said = [(d['local'], 'local'), (method.endswith(':shift') and d['code_shift'] != 1, f"code shift {d['code_shift']:g}"),
+            (d['cnn_guidance'], cnn_guidance_label(d['cnn_guidance'], d['cnn_weights']))]
+    return ', '.join(w for on, w in said if on)
 
 def method_names() -> list[str]:
     "Every valid `method`: each model alone (its default procedure) and with each of its procedures."
