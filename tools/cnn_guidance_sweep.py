@@ -41,6 +41,14 @@ weights, reach 0.9: 0.581 / 0.645 / 0.905; 0.7: 0.564 / 0.621 / 0.907; scale 3 w
 evaluator in about 0.65: stopping when the guide is satisfied loses expression and keeps no more people; not adopted.
 (Measured with the same `_cnn_guide` patched to pass `reach`, before the option reached `Editor.edit_crops`.)
 
+Session 22 asked whether the people lost to surprise and happy edits are the guide's doing (edit success / same
+person per target, 60 edits each): with surprise and happy guided at 0.5 (weights 0.25), surprise 0.633 / 0.850 and
+happy 0.783 / 0.900; unguided (weights 0), surprise 0.517 / 0.850 and happy 0.667 / 0.900; at the default's 1, 0.650 /
+0.833 and 0.800 / 0.900. The person is lost about as often without the guide: the change of a mouth that opens costs it,
+not the guide, so a weaker guide there buys no identity. A larger code shift with the default's weights: 2: 0.590 /
+0.679 / 0.876 overall (surprise 0.717 / 0.817, happy 0.833 / 0.900, sad 0.667 / 0.833); 3: 0.524 / 0.662 / 0.812.
+Neither adopted (same person falls; the per-target gains are a few edits of 60).
+
     FEXPR_DATA=../shared/data .venv/bin/python tools/cnn_guidance_sweep.py --settings 0:2,1:2,1.5:1,1.5:2,2:1,3:2
     ... --settings 2:1,2:1:0.9,3:1:0.7 --weights '{"happy": 0.5, "surprise": 0.5, "neutral": 0.75}' --per-target
 """
