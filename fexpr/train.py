@@ -18,7 +18,8 @@ from .core import _atomic_write
 import fexpr
 
 # %% auto #0
-__all__ = ['TrainConfig', 'EMA', 'augment', 'make_batch', 'one_cycle', 'Trainer', 'read_log', 'loss_curves', 'export_model']
+__all__ = ['TrainConfig', 'EMA', 'augment', 'make_batch', 'one_cycle', 'Trainer', 'uses_bf16', 'read_log', 'loss_curves',
+           'export_model']
 
 # %% ../nbs/10_train.ipynb #c2ee494b
 @dataclass
@@ -353,10 +354,15 @@ def _batch_indices(self:Trainer, step:int) -> torch.Tensor:
     perm = torch.randperm(self.n, generator=torch.Generator().manual_seed(self.cfg.seed * 7919 + epoch))
     return perm[k * self.cfg.batch_size:(k + 1) * self.cfg.batch_size]
 
+def uses_bf16(amp:str, # `TrainConfig.amp`: 'auto', 'bf16' or 'off'
+              device:torch.device, # where the model trains
+             ) -> bool:
+    "Whether a `TrainConfig.amp` setting trains in bf16 autocast on `device` ('auto': on CUDA only)."
+    return amp == 'bf16' or (amp == 'auto' and torch.device(device).type == 'cuda')
+
 @patch
 def _autocast(self:Trainer):
-    on = self.cfg.amp == 'bf16' or (self.cfg.amp == 'auto' and self.device.type == 'cuda')
-    return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=on)
+    return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=uses_bf16(self.cfg.amp, self.device))
 
 @patch
 def _rank_generator(self:Trainer) -> torch.Generator:
