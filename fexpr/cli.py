@@ -14,7 +14,7 @@ from .faces import EMOTIONS, CELEBA_ATTRS
 from .edit import (MODELS, TRANSFERS, DEFAULT_METHOD, DEFAULT_ATTR_METHOD, DEFAULT_GUIDANCE, INVERT_GUIDANCE, SHIFT_GUIDANCE,
                         FRIENDLY_GUIDANCE, CLASSIFIER, ATTR_CLASSIFIER, ATTR_GUIDE, EditResult, checkpoint_dir, edit,
                         edit_stream, edit_attributes_stream, image_files, parse_method, save_results, show_edits, _one_line,
-                        _attr_label)
+                        _attr_label, default_guidance, default_strength)
 
 # %% auto #0
 __all__ = ['demo', 'main']
@@ -42,13 +42,16 @@ def _edit_parser(sub):
                         'created if missing; an existing output is replaced only once its chunk is edited')
     e.add_argument('--method', default=None, help=f'<model>[:<procedure>] (default {DEFAULT_METHOD}; with --attr '
                                                   f'{DEFAULT_ATTR_METHOD}); see `fexpr methods`')
-    e.add_argument('--strength', type=float, default=None, help='in (0,1]; default: the procedure\'s')
+    e.add_argument('--strength', type=float, default=None,
+                   help=f'in (0,1]; default: the method\'s ({DEFAULT_METHOD}: {default_strength(DEFAULT_METHOD):g}), '
+                        'else the procedure\'s (sdedit 0.6, the others 1)')
     e.add_argument('--steps', type=int, default=10, help='DDIM steps (default 10)')
     e.add_argument('--guidance', type=float, default=None,
                    help=f'guidance scale (default: the method\'s: {DEFAULT_GUIDANCE:g}, the report\'s; '
-                        f'{INVERT_GUIDANCE:g} for ddpm-label/cnn/vae:invert, {SHIFT_GUIDANCE:g} for :shift and '
+                        f'{INVERT_GUIDANCE:g} for ddpm-label/cnn/vae:invert, {default_guidance(DEFAULT_METHOD):g} for '
+                        f'{DEFAULT_METHOD}, {SHIFT_GUIDANCE:g} for ddpm-cnn:shift and '
                         f'{FRIENDLY_GUIDANCE:g} for :friendly, '
-                        'measured by 22_tradeoff)')
+                        'chosen by 22_tradeoff and tools/cnn_guidance_sweep.py)')
     e.add_argument('--seed', type=int, default=0, help='noise seed; each input draws its own noise from it, so its '
                                                        'edit does not depend on the other inputs (default 0)')
     e.add_argument('--local', action=argparse.BooleanOptionalAction, default=None,

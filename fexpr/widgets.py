@@ -17,7 +17,7 @@ from .faces import EMOTIONS, CELEBA_ATTRS, parse_emotions, parse_attrs
 from .photo import detect_faces, pick_faces, tight_crop_problem, NoFaceError
 from .eval import bootstrap_ci
 from .edit import (edit, edit_attributes, method_names, parse_method, default_guidance, write_files,
-                        DEFAULT_METHOD, DEFAULT_STRENGTH, _one_line)
+                        DEFAULT_METHOD, default_strength, _one_line)
 
 # %% auto #0
 __all__ = ['ANSWER_FIELDS', 'ANSWERS', 'DEFAULT_ATTR_TARGETS', 'study_items', 'append_answer', 'read_answers',
@@ -329,7 +329,7 @@ def update(self:Studio, **changes # settings to change: method, targets, strengt
 def edit_settings(self:Studio) -> dict: # strength, guidance (defaults filled in), steps, seed
     "The settings `edit` gets, the method's defaults filled in."
     s = self.settings
-    return {'strength': DEFAULT_STRENGTH[parse_method(s['method'])[1]] if s['strength'] is None else s['strength'],
+    return {'strength': default_strength(s['method']) if s['strength'] is None else s['strength'],
             'guidance': default_guidance(s['method']) if s['guidance'] is None else s['guidance'],
             'steps': s['steps'], 'seed': s['seed']}
 
