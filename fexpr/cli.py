@@ -12,7 +12,7 @@ import fexpr
 from .core import *
 from .faces import EMOTIONS, CELEBA_ATTRS
 from .edit import (MODELS, TRANSFERS, DEFAULT_METHOD, DEFAULT_ATTR_METHOD, DEFAULT_GUIDANCE, INVERT_GUIDANCE, SHIFT_GUIDANCE,
-                        FRIENDLY_GUIDANCE, CLASSIFIER, ATTR_CLASSIFIER, ATTR_GUIDE, EditResult, checkpoint_dir, edit,
+                        FRIENDLY_GUIDANCE, DEFAULT_STRENGTH, CLASSIFIER, ATTR_CLASSIFIER, ATTR_GUIDE, EditResult, checkpoint_dir, edit,
                         edit_stream, edit_attributes_stream, image_files, parse_method, save_results, show_edits, _one_line,
                         _attr_label, default_guidance, default_strength)
 
@@ -44,7 +44,7 @@ def _edit_parser(sub):
                                                   f'{DEFAULT_ATTR_METHOD}); see `fexpr methods`')
     e.add_argument('--strength', type=float, default=None,
                    help=f'in (0,1]; default: the method\'s ({DEFAULT_METHOD}: {default_strength(DEFAULT_METHOD):g}), '
-                        'else the procedure\'s (sdedit 0.6, the others 1)')
+                        f"else the procedure's (sdedit {DEFAULT_STRENGTH['sdedit']:g}, the others 1)")
     e.add_argument('--steps', type=int, default=10, help='DDIM steps (default 10)')
     e.add_argument('--guidance', type=float, default=None,
                    help=f'guidance scale (default: the method\'s: {DEFAULT_GUIDANCE:g}, the report\'s; '

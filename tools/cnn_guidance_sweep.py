@@ -69,6 +69,8 @@ realism from 1.19 to 1.43: not taken. (The sweep's 420 edits also chose the sett
     FEXPR_DATA=../shared/data .venv/bin/python tools/cnn_guidance_sweep.py --settings 0:2,1:2,1.5:1,1.5:2,2:1,3:2
     ... --settings 2:1,2:1:0.9,3:1:0.7 --weights '{"happy": 0.5, "surprise": 0.5, "neutral": 0.75}' --per-target
     ... --settings 2:1 --weights '{"happy": 0.5, "surprise": 0.5, "neutral": 0.75}' --guidance 3,5 --strength 0.3,0.5
+(--guidance and --strength default to the method's own, `fexpr.edit.default_guidance` / `default_strength`: the runs
+of sessions 16-22 passed none and edited at the then default 10 and 1.)
 """
 import argparse, json, time
 import numpy as np
@@ -76,7 +78,7 @@ import torch
 from fexpr.core import to_float, to_uint8
 from fexpr.ddpm import classifier_x0_guide
 from fexpr.data import load_fer2013
-from fexpr.edit import Editor, checkpoint_dir, _fer_view, CNN_GUIDANCE_BLUR
+from fexpr.edit import Editor, checkpoint_dir, default_guidance, default_strength, _fer_view, CNN_GUIDANCE_BLUR
 from fexpr.eval import Evaluator, face_descriptors, measure_edits, degrade, realism, DLIB_SAME_PERSON
 from fexpr.faces import faces_per_class, EMOTIONS
 from fexpr.photo import expression_mask, landmarks68
@@ -88,8 +90,8 @@ def main(argv=None):
     p.add_argument('--settings', default='0:2,1.5:1',
                    help='comma-separated cnn_guidance:code_shift[:reach] (reach: `cnn_reach`, none by default)')
     p.add_argument('--weights', default='{}', help="cnn_weights as JSON, e.g. '{\"happy\": 0.5}' (default {}: none)")
-    p.add_argument('--guidance', default='10', help='comma-separated label guidance scales (default 10, the method\'s)')
-    p.add_argument('--strength', default='1', help='comma-separated strengths (default 1, the procedure\'s)')
+    p.add_argument('--guidance', default=None, help='comma-separated label guidance scales (default: the method\'s)')
+    p.add_argument('--strength', default=None, help='comma-separated strengths (default: the method\'s)')
     p.add_argument('--steps', type=int, default=10, help='DDIM steps (default 10)')
     p.add_argument('--pixel-check', action='store_true', help='also move the unguided edits by pixels (see above)')
     p.add_argument('--per-target', action='store_true', help='also print each setting\'s numbers per target emotion')
@@ -102,7 +104,8 @@ def main(argv=None):
     real = ev.features(val.images).double().numpy()  # realism: the changed edits against all PublicTest faces
     own_sees = lambda E: cls(_fer_view(to_float(E.flatten(0, 1)))).argmax(1).numpy()
     weights = json.loads(a.weights)
-    runs = [(g, s, pair) for g in a.guidance.split(',') for s in a.strength.split(',') for pair in a.settings.split(',')]
+    guidances, strengths = (a.guidance or f'{default_guidance(ed.method):g}'), (a.strength or f'{default_strength(ed.method):g}')
+    runs = [(g, s, pair) for g in guidances.split(',') for s in strengths.split(',') for pair in a.settings.split(',')]
     for g, s, pair in runs:
         (lam, shift, *reach), g, s = (float(v) for v in pair.split(':')), float(g), float(s)
         t0 = time.perf_counter()
@@ -130,7 +133,7 @@ def main(argv=None):
 
 def _fd(ev, E, off, real) -> str:
     "The changed edits' Fréchet distance to real PublicTest faces, and real-vs-real at the same n."
-    r = realism(ev.features(E.flatten(0, 1)[torch.as_tensor(off.copy())]).double().numpy(), real)
+    r = realism(E.flatten(0, 1)[torch.from_numpy(off.copy())], real, ev)
     return f"{r['fd']:.2f} (real-vs-real {r['fd_real_vs_real']:.2f})"
 
 
