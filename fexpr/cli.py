@@ -64,6 +64,9 @@ def _edit_parser(sub):
                    help="each decoding step moves the face this far up fexpr's own emotion CNN's probability of the "
                         "target (invert and shift; default: the method's, on for the default method: 2, with 1 for "
                         "happy and surprise and 1.5 for neutral, ratios a given value keeps; 0: off)")
+    e.add_argument('--mouth-fill', action='store_true',
+                   help='fill an open mouth whose teeth show before editing to the other emotions, so that a closed '
+                        'new mouth does not keep the old teeth as a pale blob (diffusion methods; default: off)')
     e.add_argument('--intensity', type=float, default=None,
                    help='with --attr: how far the condition moves from the face\'s attributes towards the target\'s '
                         '(0: no change, 1: the target, the default; between: part of the way; above 1: beyond)')
@@ -155,6 +158,8 @@ def _cmd_edit(a) -> int:
         raise FexprError('--guidance-rescale shapes emotion edits (--to), not --attr edits: leave it out')
     if a.attr is not None and a.cnn_guidance is not None:
         raise FexprError('--cnn-guidance guides emotion edits (--to), not --attr edits: leave it out')
+    if a.attr is not None and a.mouth_fill:
+        raise FexprError('--mouth-fill fills the mouth for emotion edits (--to), not --attr edits: leave it out')
     if a.attr is None and a.intensity is not None:
         raise FexprError('--intensity sets how far --attr edits go; emotion edits (--to) take --strength and --guidance')
     if a.attr is None and a.attr_guidance is not None:
@@ -168,7 +173,7 @@ def _cmd_edit(a) -> int:
     items = (edit_attributes_stream(files, a.attr, source_attrs=a.source, local=a.local, **attr_kw, **kw)
              if a.attr is not None else
              edit_stream(files, a.to, source=a.source, local=a.local, guidance_rescale=a.guidance_rescale,
-                         cnn_guidance=a.cnn_guidance, **kw))
+                         cnn_guidance=a.cnn_guidance, mouth_fill=a.mouth_fill, **kw))
     failed = _consume(items, len(files), a.done)
     spec, proc = parse_method(a.method or (DEFAULT_ATTR_METHOD if a.attr is not None else DEFAULT_METHOD))
     print(f"{a.done['files']} images written for {len(files)} inputs ({a.done['skipped']} skipped, {len(failed)} "
@@ -222,9 +227,14 @@ def demo(out:str|Path='figures', # where the figure and the edited photos go
     fig = show_edits(r, crops=True, size=1.4, suptitle='the 48x48 aligned crops the model edits')
     save_figure(fig, out, 'demo_astronaut_crops')
     pasted = edit(photo, 'all', method, seed=seed, transfer='paste')  # the same crop edits, carried over as before
-    fig = show_edits([replace(pasted, name='astronaut, paste_back'), replace(r, name='astronaut, transfer_edit')], zoom=True,
-                     size=1.6, suptitle="the face, zoomed: the crop's change upscaled (paste_back, before) and carried "
-                                        "to the photo's own pixels (transfer_edit, now)")
+    rows = [replace(pasted, name='astronaut, paste_back'), replace(r, name='astronaut, transfer_edit')]
+    if parse_method(r.method)[0].family != 'fvae':  # her teeth filled before the other emotions, and erased in the
+        filled = edit(photo, 'all', method, seed=seed, transfer='flow-mouth', mouth_fill=True)  # photo where the mouth changed
+        rows.append(replace(filled, name='astronaut, --mouth-fill\n--transfer flow-mouth'))
+    fig = show_edits(rows, zoom=True, size=1.6,
+                     suptitle="the face, zoomed: the crop's change upscaled (paste_back), carried to the photo's own "
+                              "pixels (transfer_edit),\nand with the old teeth filled in the crop and erased in the photo "
+                              "(--mouth-fill --transfer flow-mouth)")
     save_figure(fig, out, 'demo_astronaut_transfer')
     print(f'demo: {r.method}, edits in {dt:.1f} s; {out}/demo_astronaut.png and {out}/demo/astronaut_<emotion>.png')
     return r

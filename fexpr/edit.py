@@ -19,7 +19,8 @@ from .images import read_image
 from .faces import (EMOTIONS, CKPLUS_CLASSES, CELEBA_ATTRS, parse_emotions, parse_attrs, attr_edits, attr_targets,
                          _attr_rows, _edit_name)
 from .photo import (detect_faces, pick_faces, align_face, paste_back, transfer_edit, fit_crop, tight_crop_problem,
-                         TIGHT_CROP, FaceCrop, NoFaceError, landmarks68, expression_mask, attribute_mask, mouth_mask, FACE_BOXES)
+                         TIGHT_CROP, FaceCrop, NoFaceError, landmarks68, expression_mask, attribute_mask, mouth_mask, FACE_BOXES,
+                         fill_open_mouth)
 from .ddpm import (DDPM, edit_invert, edit_sdedit, edit_resample, edit_friendly, shift_code, classifier_x0_guide,
                         _check_reach)
 from .vae import ConvVAE, EmotionCNN, AttributeCNN, predict_attributes, check_images, _evaluating
@@ -475,6 +476,9 @@ def edit_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-sized fa
                                            # {}: the same for every target; None: the method's (`default_settings`)
                cnn_reach:float|None=None, # stop guiding an edit at a step where the CNN already gives its target
                                           # p >= this (`classifier_x0_guide(reach=)`); None: guide at every step
+               mouth_fill:bool=False, # the targets other than a face's own emotion start from the face with its open
+                                      # mouth's inside filled where teeth show (`fexpr.photo.fill_open_mouth`), so that
+                                      # a closed target mouth does not keep the old teeth as a pale blob
               ) -> tuple: # ((B,T,C,S,S) uint8 edits, (B,) int64 source emotions)
     "Edit model-sized crops to every target emotion; a model output with NaN/Inf values stops the edit."
     _check_kind(self.method, attrs=False)
@@ -491,6 +495,9 @@ def edit_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-sized fa
                     cnn_weights, cnn_reach)
     _check_crops(self, crops)
     _check_local(local, self.spec, self.method)
+    if not isinstance(mouth_fill, bool): raise ValueError(f'mouth_fill must be True or False, got {mouth_fill!r}')
+    if mouth_fill and self.fvae is not None:
+        raise ValueError(f'mouth_fill fills the start of a diffusion edit; {self.method} moves a flow-VAE code: leave it False')
     x0 = to_float(crops).to(self.device)
     if source is None: src = _predict_emotions(self, x0)
     else: src = _label_tensor(list(source) if isinstance(source, np.ndarray) else source, EMOTIONS).to(self.device)
@@ -500,14 +507,25 @@ def edit_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-sized fa
     if self.fvae is not None:  # Algorithm 1, one step of `strength` along the direction, for every target at once
         return _fvae_crops(self, x0, src, target, strength), src.cpu()
     codes = _encode(self, x0)
+    pts = landmarks68(crops.cpu()) if local or mouth_fill else None
     # where the expression may change: the brows, eyes, nose base and mouth (the source's own pixels elsewhere)
-    m = expression_mask(landmarks68(crops.cpu()), self.size).to(x0) if local else None  # (B,1,S,S)
-    guides = [_cnn_guide(self, target, cnn_guidance, None if m is None else m[i:i + 1], cnn_weights, cnn_reach)
-              for i in range(len(x0))]
+    m = expression_mask(pts, self.size).to(x0) if local else None  # (B,1,S,S)
+    starts, filled = fill_open_mouth(crops.cpu(), pts) if mouth_fill else (None, np.zeros(len(x0), bool))
+
+    def run(i, start, tg):  # face i's edits to targets tg, decoded from `start` (1,C,S,S)
+        guide = _cnn_guide(self, tg, cnn_guidance, None if m is None else m[i:i + 1], cnn_weights, cnn_reach)
+        return _procedure(self, start, tg, src[i:i + 1], None if codes is None else codes[i:i + 1], strength, steps,
+                          guidance, code_guidance, code_shift, eta, gens[i], {**rule, **guide})
+
+    def one_face(i):
+        if not filled[i]: return run(i, x0[i:i + 1], target)
+        other, o = target != src[i], torch.empty(len(target), *x0.shape[1:], device=x0.device)
+        o[other] = run(i, to_float(starts[i:i + 1]).to(x0), target[other])  # the old teeth filled
+        if not other.all(): o[~other] = run(i, x0[i:i + 1], target[~other])  # its own emotion: from the face as is
+        return o
+
     with torch.no_grad(), _evaluating(self.classifier) if cnn_guidance else contextlib.nullcontext():
-        out = [_procedure(self, x0[i:i + 1], target, src[i:i + 1], None if codes is None else codes[i:i + 1], strength,
-                          steps, guidance, code_guidance, code_shift, eta, gens[i], {**rule, **guides[i]})
-               for i in range(len(x0))]
+        out = [one_face(i) for i in range(len(x0))]
     out = _check_finite(torch.stack(out), self)
     if local: out = m[:, None] * out + (1 - m[:, None]) * x0[:, None]
     return to_uint8(out.cpu()), src.cpu()
@@ -791,7 +809,7 @@ def _check_transfer(transfer:str) -> str:
     return transfer
 
 def _edit_settings(method, strength, steps, guidance, seed, code_guidance, code_shift, local, guidance_rescale,
-                   transfer='flow', cnn_guidance=None) -> dict:
+                   transfer='flow', cnn_guidance=None, mouth_fill=False) -> dict:
     "The settings `edit` passes to `Editor.edit_crops`: the method's defaults filled in, checked before a model loads."
     spec, proc = parse_method(method)
     name = f'{spec.name}:{proc}'
@@ -800,7 +818,10 @@ def _edit_settings(method, strength, steps, guidance, seed, code_guidance, code_
              guidance=default_guidance(name) if guidance is None else guidance, code_guidance=code_guidance, seed=seed,
              guidance_rescale=guidance_rescale, code_shift=d['code_shift'] if code_shift is None else code_shift,
              local=d['local'] if local is None else local, transfer=_check_transfer(transfer),
-             cnn_guidance=d['cnn_guidance'] if cnn_guidance is None else cnn_guidance)
+             cnn_guidance=d['cnn_guidance'] if cnn_guidance is None else cnn_guidance, mouth_fill=mouth_fill)
+    if not isinstance(mouth_fill, bool): raise ValueError(f'mouth_fill must be True or False, got {mouth_fill!r}')
+    if mouth_fill and spec.family == 'fvae':
+        raise ValueError(f'mouth_fill fills the start of a diffusion edit; {name} moves a flow-VAE code: leave it False')
     rule = {'guidance_rescale': guidance_rescale} if guidance_rescale != 0 else None
     _check_settings(s['strength'], steps, s['guidance'], proc, 0., code_guidance, s['code_shift'], rule,
                     s['cnn_guidance'])
@@ -917,6 +938,7 @@ def edit_stream(images, # paths (or in-memory images); see `image_files` for fol
                 code_guidance:float=1.0, code_shift:float|None=None, # None: the method's (`default_settings`)
                 local:bool|None=None, guidance_rescale:float=0., # invert / shift: see `Editor.edit_crops`
                 cnn_guidance:float|None=None, # invert / shift: see `Editor.edit_crops`; None: the method's
+                mouth_fill:bool=False, # fill an open mouth's teeth before editing to other emotions (`Editor.edit_crops`)
                 checkpoint:str|Path|None=None, # a DDPM checkpoint replacing the method's shipped one
                 checkpoint_dir:str|Path|None=None, # the folder of shipped checkpoints
                 device:str|torch.device|None=None,
@@ -935,7 +957,7 @@ def edit_stream(images, # paths (or in-memory images); see `image_files` for fol
     inputs, names = _as_inputs(images), parse_emotions(to)
     _check_kind(method, attrs=False)
     settings = _edit_settings(method, strength, steps, guidance, seed, code_guidance, code_shift, local,
-                              guidance_rescale, transfer, cnn_guidance)
+                              guidance_rescale, transfer, cnn_guidance, mouth_fill)
     sources = _emotion_sources(source, len(inputs))
     load = lambda: Editor(method, checkpoint, checkpoint_dir, device)
     work = lambda ed, prepared, idx: _edit_chunk(ed, prepared, [sources[i] for i in idx], names, settings)
