@@ -77,6 +77,11 @@ filled only where teeth show (the inside >= 10 grey levels brighter than the lip
 1.29 (happy sources 0.617 against 0.633, disgust 0.817 against 0.800). On the astronaut the blob is gone from the
 angry, disgust, sad and neutral edits. Not adopted as the default in that session (realism FD +0.10 at this n, whose
 real-vs-real is 0.48; the regenerated tables would not have fitted the session): see `Editor.edit_crops(mouth_fill=)`.
+Measured on PrivateTest afterwards (23_ablation's row): 0.681 / 0.710 / 0.955, realism 1.82 against the default's 0.688
+/ 0.710 / 0.964, 1.74. The same session asked how much of the realism gap the guide makes at the default's strength and
+guidance: stopping it at `cnn_reach` 0.5: 0.531 / 0.545 / 0.969, FD 1.16; 0.8: 0.614 / 0.640 / 0.955, FD 1.06; CNN
+guidance 1 (same weights): 0.531 / 0.536 / 0.974, FD 1.03 (the default 1.19). A weaker guide costs edit success and
+moves realism little: at strength 0.5 the gap to real faces (0.48 at this n) is mostly the model's own.
 
     FEXPR_DATA=../shared/data .venv/bin/python tools/cnn_guidance_sweep.py --settings 0:2,1:2,1.5:1,1.5:2,2:1,3:2
     ... --settings 2:1,2:1:0.9,3:1:0.7 --weights '{"happy": 0.5, "surprise": 0.5, "neutral": 0.75}' --per-target
