@@ -398,6 +398,12 @@ def _check_local(local:bool, spec:ModelSpec, method:str):
         raise ValueError(f'local edits are for the diffusion methods; {method} already moves only pixels of the '
                          'face (its flow): leave local off')
 
+def _check_mouth_fill(mouth_fill:bool, spec:ModelSpec, method:str):
+    "Refuse a `mouth_fill` that is not a bool, or one asked of the flow VAE, which has no diffusion start to fill."
+    if not isinstance(mouth_fill, bool): raise ValueError(f'mouth_fill must be True or False, got {mouth_fill!r}')
+    if mouth_fill and spec.family == 'fvae':
+        raise ValueError(f'mouth_fill fills the start of a diffusion edit; {method} moves a flow-VAE code: leave it False')
+
 # %% ../nbs/12_edit.ipynb #ba7b7238
 class NonFiniteOutputError(FexprError, RuntimeError):
     "A model produced NaN or Inf values: its weights are damaged."
@@ -495,9 +501,7 @@ def edit_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-sized fa
                     cnn_weights, cnn_reach)
     _check_crops(self, crops)
     _check_local(local, self.spec, self.method)
-    if not isinstance(mouth_fill, bool): raise ValueError(f'mouth_fill must be True or False, got {mouth_fill!r}')
-    if mouth_fill and self.fvae is not None:
-        raise ValueError(f'mouth_fill fills the start of a diffusion edit; {self.method} moves a flow-VAE code: leave it False')
+    _check_mouth_fill(mouth_fill, self.spec, self.method)
     x0 = to_float(crops).to(self.device)
     if source is None: src = _predict_emotions(self, x0)
     else: src = _label_tensor(list(source) if isinstance(source, np.ndarray) else source, EMOTIONS).to(self.device)
@@ -819,9 +823,7 @@ def _edit_settings(method, strength, steps, guidance, seed, code_guidance, code_
              guidance_rescale=guidance_rescale, code_shift=d['code_shift'] if code_shift is None else code_shift,
              local=d['local'] if local is None else local, transfer=_check_transfer(transfer),
              cnn_guidance=d['cnn_guidance'] if cnn_guidance is None else cnn_guidance, mouth_fill=mouth_fill)
-    if not isinstance(mouth_fill, bool): raise ValueError(f'mouth_fill must be True or False, got {mouth_fill!r}')
-    if mouth_fill and spec.family == 'fvae':
-        raise ValueError(f'mouth_fill fills the start of a diffusion edit; {name} moves a flow-VAE code: leave it False')
+    _check_mouth_fill(mouth_fill, spec, name)
     rule = {'guidance_rescale': guidance_rescale} if guidance_rescale != 0 else None
     _check_settings(s['strength'], steps, s['guidance'], proc, 0., code_guidance, s['code_shift'], rule,
                     s['cnn_guidance'])

@@ -140,15 +140,10 @@ def main(argv=None):
               f'{(own == df.target.to_numpy())[off].mean():.3f}, PSNR {df.psnr[off].mean():.2f}, realism FD '
               f'{_fd(ev, E, off, real)} (n={int(off.sum())} '
               f'edits of {len(faces)} faces, {time.perf_counter() - t0:.0f} s)', flush=True)
-        if a.per_target:
-            for t, e in enumerate(EMOTIONS):
-                k = off & (df.target == t).to_numpy()
-                print(f'  to {e}: edit success {(hit & same)[k].mean():.3f}, expression {hit[k].mean():.3f}, same '
-                      f'person {same[k].mean():.3f} (n={int(k.sum())})', flush=True)
-        if a.per_source:
-            for t, e in enumerate(EMOTIONS):
-                k = off & (df.source == t).to_numpy()
-                print(f'  from {e}: edit success {(hit & same)[k].mean():.3f}, expression {hit[k].mean():.3f}, same '
+        for by, word, wanted in (('target', 'to', a.per_target), ('source', 'from', a.per_source)):
+            for t, e in enumerate(EMOTIONS) if wanted else ():
+                k = off & (df[by] == t).to_numpy()
+                print(f'  {word} {e}: edit success {(hit & same)[k].mean():.3f}, expression {hit[k].mean():.3f}, same '
                       f'person {same[k].mean():.3f}, PSNR {df.psnr[k].mean():.2f} (n={int(k.sum())})', flush=True)
         if a.pixel_check and lam > 0: pixel_check(ed, faces, labels, ev, E, measure_edits(ed, faces, labels, ev, 'all',
                                                                                          cnn_guidance=0., **kw)[1])
