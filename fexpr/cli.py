@@ -64,9 +64,10 @@ def _edit_parser(sub):
                    help="each decoding step moves the face this far up fexpr's own emotion CNN's probability of the "
                         "target (invert and shift; default: the method's, on for the default method: 2, with 1 for "
                         "happy and surprise and 1.5 for neutral, ratios a given value keeps; 0: off)")
-    e.add_argument('--mouth-fill', action='store_true',
+    e.add_argument('--mouth-fill', action=argparse.BooleanOptionalAction, default=None,
                    help='fill an open mouth whose teeth show before editing to the other emotions, so that a closed '
-                        'new mouth does not keep the old teeth as a pale blob (diffusion methods; default: off)')
+                        'new mouth does not keep the old teeth as a pale blob (diffusion methods; default: the '
+                        "method's: on for the default method's photos and tight crops, off for 48x48 crops)")
     e.add_argument('--intensity', type=float, default=None,
                    help='with --attr: how far the condition moves from the face\'s attributes towards the target\'s '
                         '(0: no change, 1: the target, the default; between: part of the way; above 1: beyond)')
@@ -80,11 +81,11 @@ def _edit_parser(sub):
     e.add_argument('--faces', choices=('largest', 'all'), default='largest',
                    help="a photo's faces to edit: largest (default) or all (every face the detector is sure of, edited "
                         'in one batch and pasted back into the same output photo)')
-    e.add_argument('--transfer', choices=TRANSFERS, default='flow',
-                   help="how a photo's edit reaches its pixels: flow (default: the crop's flow moves the photo's own "
+    e.add_argument('--transfer', choices=TRANSFERS, default=None,
+                   help="how a photo's edit reaches its pixels: flow (the crop's flow moves the photo's own "
                         "pixels, plus a residual for what a warp cannot make), flow-mouth (the same, and the photo's "
                         "detail erased where the edit changed the mouth: no old teeth) or paste (the crop's change, "
-                        "upscaled)")
+                        "upscaled); default: the method's, flow-mouth for the default method, flow for the others")
     e.add_argument('--device', default=None, help='cpu, cuda, mps (default: $FEXPR_DEVICE, else the best available)')
     e.add_argument('--chunk', type=int, default=16,
                    help='inputs read, edited (in one batch) and written at a time (default 16): memory stays bounded')
@@ -158,7 +159,7 @@ def _cmd_edit(a) -> int:
         raise FexprError('--guidance-rescale shapes emotion edits (--to), not --attr edits: leave it out')
     if a.attr is not None and a.cnn_guidance is not None:
         raise FexprError('--cnn-guidance guides emotion edits (--to), not --attr edits: leave it out')
-    if a.attr is not None and a.mouth_fill:
+    if a.attr is not None and a.mouth_fill is not None:
         raise FexprError('--mouth-fill fills the mouth for emotion edits (--to), not --attr edits: leave it out')
     if a.attr is None and a.intensity is not None:
         raise FexprError('--intensity sets how far --attr edits go; emotion edits (--to) take --strength and --guidance')
@@ -217,7 +218,7 @@ def demo(out:str|Path='figures', # where the figure and the edited photos go
     out = Path(out)
     photo = skdata.astronaut()
     t0 = time.perf_counter()
-    r = edit(photo, 'all', method, seed=seed, transfer='flow')
+    r = edit(photo, 'all', method, seed=seed)  # the method's own photo settings (`photo_settings`)
     dt = time.perf_counter() - t0
     r.name = 'astronaut'
     save_results([r], out / 'demo')
@@ -226,15 +227,17 @@ def demo(out:str|Path='figures', # where the figure and the edited photos go
     save_figure(fig, out, 'demo_astronaut')
     fig = show_edits(r, crops=True, size=1.4, suptitle='the 48x48 aligned crops the model edits')
     save_figure(fig, out, 'demo_astronaut_crops')
-    pasted = edit(photo, 'all', method, seed=seed, transfer='paste')  # the same crop edits, carried over as before
-    rows = [replace(pasted, name='astronaut, paste_back'), replace(r, name='astronaut, transfer_edit')]
-    if parse_method(r.method)[0].family != 'fvae':  # her teeth filled before the other emotions, and erased in the
-        filled = edit(photo, 'all', method, seed=seed, transfer='flow-mouth', mouth_fill=True)  # photo where the mouth changed
-        rows.append(replace(filled, name='astronaut, --mouth-fill\n--transfer flow-mouth'))
+    plain = dict(seed=seed, mouth_fill=False)  # the crop edited as is, carried over as before, and by flow alone
+    rows = [replace(edit(photo, 'all', method, transfer='paste', **plain), name='astronaut, paste_back')]
+    as_is = {'transfer': 'flow', 'mouth_fill': False}
+    flow = r if {k: r.settings[k] for k in as_is} == as_is else edit(photo, 'all', method, transfer='flow', **plain)
+    rows.append(replace(flow, name='astronaut, transfer_edit'))
+    if flow is not r:  # the default method: her teeth filled before the other emotions, erased in the photo
+        rows.append(replace(r, name=f"astronaut, default\n(fill, {r.settings['transfer']})"))
     fig = show_edits(rows, zoom=True, size=1.6,
                      suptitle="the face, zoomed: the crop's change upscaled (paste_back), carried to the photo's own "
-                              "pixels (transfer_edit),\nand with the old teeth filled in the crop and erased in the photo "
-                              "(--mouth-fill --transfer flow-mouth)")
+                              "pixels (transfer_edit)" + ('' if flow is r else ",\nand the default: the old teeth "
+                              "filled in the crop and erased in the photo (--mouth-fill --transfer flow-mouth)"))
     save_figure(fig, out, 'demo_astronaut_transfer')
     print(f'demo: {r.method}, edits in {dt:.1f} s; {out}/demo_astronaut.png and {out}/demo/astronaut_<emotion>.png')
     return r
