@@ -536,8 +536,10 @@ def edit_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-sized fa
     pts = landmarks68(crops.cpu()) if local or fill.any() else None
     # where the expression may change: the brows, eyes, nose base and mouth (the source's own pixels elsewhere)
     m = expression_mask(pts, self.size).to(x0) if local else None  # (B,1,S,S)
-    starts, filled = fill_open_mouth(crops.cpu(), pts) if fill.any() else (None, np.zeros(len(x0), bool))
-    filled = filled & fill
+    starts, filled = crops.cpu().clone(), np.zeros(len(x0), bool)
+    if fill.any():  # only the crops asked for are looked at (and filled where teeth show)
+        want = torch.from_numpy(np.flatnonzero(fill))
+        starts[want], filled[want.numpy()] = fill_open_mouth(crops.cpu()[want], np.asarray(pts)[want.numpy()])
 
     def run(i, start, tg):  # face i's edits to targets tg, decoded from `start` (1,C,S,S)
         guide = _cnn_guide(self, tg, cnn_guidance, None if m is None else m[i:i + 1], cnn_weights, cnn_reach)
