@@ -533,13 +533,15 @@ def edit_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-sized fa
     if self.fvae is not None:  # Algorithm 1, one step of `strength` along the direction, for every target at once
         return _fvae_crops(self, x0, src, target, strength), src.cpu()
     codes = _encode(self, x0)
-    pts = landmarks68(crops.cpu()) if local or fill.any() else None
+    cpu = crops.cpu()
+    pts = landmarks68(cpu) if local or fill.any() else None
     # where the expression may change: the brows, eyes, nose base and mouth (the source's own pixels elsewhere)
     m = expression_mask(pts, self.size).to(x0) if local else None  # (B,1,S,S)
-    starts, filled = crops.cpu().clone(), np.zeros(len(x0), bool)
+    starts, filled = None, np.zeros(len(x0), bool)  # starts: the crops with their mouths filled (only where filled)
     if fill.any():  # only the crops asked for are looked at (and filled where teeth show)
-        want = torch.from_numpy(np.flatnonzero(fill))
-        starts[want], filled[want.numpy()] = fill_open_mouth(crops.cpu()[want], np.asarray(pts)[want.numpy()])
+        want = np.flatnonzero(fill)
+        starts = cpu.clone()
+        starts[want], filled[want] = fill_open_mouth(cpu[want], np.asarray(pts)[want])
 
     def run(i, start, tg):  # face i's edits to targets tg, decoded from `start` (1,C,S,S)
         guide = _cnn_guide(self, tg, cnn_guidance, None if m is None else m[i:i + 1], cnn_weights, cnn_reach)

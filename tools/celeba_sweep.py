@@ -19,7 +19,7 @@ import numpy as np
 from fexpr.core import load_checkpoint
 from fexpr.data import load_celeba
 from fexpr.vae import AttributeCNN
-from fexpr.edit import Editor, checkpoint_dir, ATTR_CLASSIFIER, ATTR_GUIDE
+from fexpr.edit import Editor, ATTR_CLASSIFIER, ATTR_GUIDE
 from fexpr.eval import face_descriptors, measure_attr_edits, DLIB_SAME_PERSON
 
 
@@ -40,21 +40,19 @@ def main(argv=None):
     p.add_argument('--local', action=argparse.BooleanOptionalAction, default=False,
                    help="edit only the attribute's region (fexpr.photo.attribute_mask)")
     a = p.parse_args(argv)
-    folder = checkpoint_dir()
-    model = a.checkpoint or folder / 'ddpm_attrs_celeba.safetensors'
-    ck = load_checkpoint(model)
+    ed = Editor(f'ddpm-celeba:{a.procedure}', checkpoint=a.checkpoint)  # the shipped model unless --checkpoint
+    ck = load_checkpoint(ed.path)
     faces = load_celeba(size=64)
     held = faces[np.isin(faces.identities.numpy(), ck['heldout_identities'].numpy())]
     tune = np.random.default_rng(0).permutation(len(held))[200:200 + a.faces]  # 41_celeba_figures: [:200], seed 0
     X, A = held.images[tune], held.attributes[tune]
-    cls = AttributeCNN.from_checkpoint(folder / (ATTR_CLASSIFIER if a.classifier == 'judge' else ATTR_GUIDE))
-    ed, desc = Editor(f'ddpm-celeba:{a.procedure}', checkpoint=model, checkpoint_dir=folder), face_descriptors(X)
+    reader = ATTR_CLASSIFIER if a.classifier == 'judge' else ATTR_GUIDE
+    cls, desc = AttributeCNN.from_checkpoint(ed.folder / reader), face_descriptors(X)
     strengths = [None] if a.strength is None else [float(s) for s in a.strength.split(',')]
     ags = [None] if a.attr_guidance is None else [float(x) for x in a.attr_guidance.split(',')]
     grid = [(float(g), s, ag, float(i)) for g in a.guidance.split(',') for s in strengths for ag in ags
             for i in a.intensity.split(',')]
-    print(f"model {model}; edits read by the {a.classifier} ({ATTR_CLASSIFIER if a.classifier == 'judge' else ATTR_GUIDE})",
-          flush=True)
+    print(f'model {ed.path}; edits read by the {a.classifier} ({reader})', flush=True)
     for g, s, ag, i in grid:
         for attr in a.attrs.split(','):
             t0 = time.perf_counter()
