@@ -366,8 +366,9 @@ def _grow(boxes:list, h:int, w:int, grow:float) -> tuple: # (y0, y1, x0, x1), cl
 def _edit(self:Studio, photo:np.ndarray, faces:str='largest') -> tuple: # ({target: (H,W,3) uint8}, result)
     "Edit a photo (or a region of one) with the current settings."
     s = self.settings
+    # strength and guidance untouched (None): the method's, and an attribute edit's own (`attr_edit_settings`)
     kw = dict(method=s['method'], faces=faces, checkpoint_dir=self.checkpoint_dir, device=self.device,
-              **self.edit_settings())
+              strength=s['strength'], guidance=s['guidance'], steps=s['steps'], seed=s['seed'])
     attrs = _is_attrs(s['method'])
     targets = [parse_attrs(t.split('+')) for t in s['targets']] if attrs else list(s['targets'])
     try: r = (edit_attributes if attrs else edit)(photo, targets, **kw)
