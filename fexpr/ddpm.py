@@ -621,6 +621,8 @@ def eps_referenced(self:DDPM, xt:Tensor, # (B,C,H,W)
                    source:Tensor, target:Tensor, # (B,) labels or (B, n_attrs) attributes
                    code:Tensor|None=None, target_code:Tensor|None=None, # codes of source and target (code models)
                    scale:float=1., # s: 0 = source, 1 = target, >1 further along (target - source)
+                   grey:bool=False, # s > 1: the push beyond the target (s - 1 times the difference) moves the
+                                    # channels together (their mean: light and shade), so colour is not amplified
                   ) -> Tensor: # (B,C,H,W)
     "Source-referenced guidance: eps(source) + s * (eps(target) - eps(source)), in one batched forward pass."
     s = float(scale)
@@ -628,6 +630,7 @@ def eps_referenced(self:DDPM, xt:Tensor, # (B,C,H,W)
     if s == 1: return self.denoiser(xt, t, target, target_code)
     cat = lambda a, b: None if a is None else torch.cat([a, b])
     e_s, e_t = self.denoiser(_repeat(xt, 2), _repeat(t, 2), cat(source, target), cat(code, target_code)).split(len(xt))
+    if grey and s > 1: return e_t + (s - 1) * (e_t - e_s).mean(1, keepdim=True)
     return e_s + s * (e_t - e_s)
 
 @torch.no_grad()
@@ -641,6 +644,7 @@ def edit_friendly(ddpm:DDPM, x0:Tensor, # (B,C,H,W) source images in [-1,1] (B m
                   generator:torch.Generator|None=None, clip_x0:bool=True,
                   x0_guide:Callable|None=None, # f(x0 estimate, t) -> moved estimate at every decoding step, as in
                                                # `DDPM.ddim_sample` (`classifier_x0_guide`)
+                  grey_guidance:bool=False, # guidance beyond the target moves light and shade only (`eps_referenced`)
                  ) -> Tensor: # (B,C,H,W)
     "Edit-friendly DDPM inversion under the source condition, decoding under the target with the same noise maps."
     if source is None: raise ValueError('edit_friendly needs the source condition (the labels of the input faces)')
@@ -660,7 +664,7 @@ def edit_friendly(ddpm:DDPM, x0:Tensor, # (B,C,H,W) source images in [-1,1] (B m
     x = grow(noisy[-1])
     for i in range(K - 1, -1, -1):
         t = torch.full((n,), ts[i], device=x.device, dtype=torch.long)
-        e = ddpm.eps_referenced(x, t, source, target, code, target_code, guidance_scale)
+        e = ddpm.eps_referenced(x, t, source, target, code, target_code, guidance_scale, grey_guidance)
         if x0_guide is not None:  # move the clean-image estimate, then take the step that leads to it
             a = _alpha_bar_at(ddpm, ts[i])
             e = (x - a.sqrt() * x0_guide(ddpm.predict_x0(x, t, e, clip_x0), ts[i])) / (1 - a).sqrt()

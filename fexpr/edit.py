@@ -113,7 +113,7 @@ METHOD_GUIDANCE = {**{f'ddpm-{m}:{p}': g for m in ('label', 'cnn', 'vae')
 ATTR_GUIDANCE = 8.0
 METHOD_SETTINGS = {'ddpm-vae:shift': {'local': True, 'code_shift': 1.0, 'cnn_guidance': 2.0,
                                       'cnn_weights': {'happy': 0.5, 'surprise': 0.5, 'neutral': 0.75}},
-                   'ddpm-celeba:friendly': {'local': True, 'attr_guidance': ATTR_GUIDANCE}}
+                   'ddpm-celeba:friendly': {'local': True, 'attr_guidance': ATTR_GUIDANCE, 'grey_guidance': True}}
 # Per attribute, the strength and attr_guidance an attribute method edits with where they differ from the method's
 # (`attr_edit_settings`): an edit that changes one of these attributes takes them unless told otherwise. Bangs redraws
 # the forehead and hairline, and at the method's strength 1 and attribute guidance 8 dlib called 0.645 of the edits
@@ -121,7 +121,12 @@ METHOD_SETTINGS = {'ddpm-vae:shift': {'local': True, 'code_shift': 1.0, 'cnn_gui
 # with tools/celeba_sweep.py --classifier guide (the guide reads the edits, not the judge) on the 40 tuning faces:
 # reached 0.700, same person 0.800, against 0.800 / 0.475 at the defaults (strength 0.5-0.8 x attribute guidance
 # 0, 4, 8; no setting there reached 0.5 with the person kept in 0.9).
-ATTR_EDIT_SETTINGS = {'ddpm-celeba:friendly': {'Bangs': {'strength': 0.7, 'attr_guidance': 0.0}}}
+# grey_guidance: the friendly guidance beyond the plain target condition moves light and shade only
+# (`fexpr.ddpm.eps_referenced(grey=True)`). At guidance 6 the colour part of it painted pink, green or yellow casts
+# on the mouth and yellow bands for glasses; grey, the same 40 tuning faces (read by the guide) reached the target
+# as often for Smiling and Mouth_Slightly_Open (1.000, 0.925), Eyeglasses 0.925 against 0.950, with no cast in the
+# figure. Bangs needs the hair's colour: grey there reached 0.550 against 0.700, so Bangs keeps colour guidance.
+ATTR_EDIT_SETTINGS = {'ddpm-celeba:friendly': {'Bangs': {'strength': 0.7, 'attr_guidance': 0.0, 'grey_guidance': False}}}
 # How a method's edit reaches a photo (or a tight face crop of another size) unless told otherwise (`photo_settings`):
 # the default method fills an open mouth's teeth in the crop before the other emotions (`mouth_fill`) and, in the
 # photo, erases the photo's detail where the edit changed the mouth ('flow-mouth'), so that the old teeth do not ghost
@@ -348,7 +353,8 @@ def _procedure(ed:Editor, x0:torch.Tensor, target:torch.Tensor, source:torch.Ten
     if ed.procedure == 'sdedit': return edit_sdedit(ed.ddpm, x0, target, strength, 'ddim', steps, eta, **kw)
     if ed.procedure == 'friendly':
         return edit_friendly(ed.ddpm, x0, target, source, code, n_steps=steps, strength=strength,
-                             guidance_scale=guidance, generator=generator, x0_guide=(rule or {}).get('x0_guide'))
+                             guidance_scale=guidance, generator=generator, x0_guide=(rule or {}).get('x0_guide'),
+                             grey_guidance=(rule or {}).get('grey_guidance', False))
     if ed.procedure == 'shift':
         kw['target_code'] = shift_code(code.expand(len(target), -1), source.expand(len(target)), target,
                                        ed.code_means.to(code), code_shift)
@@ -1111,24 +1117,28 @@ def _check_attr_guidance(attr_guidance, procedure:str):
 
 def attr_edit_settings(method:str, # an attribute method ('ddpm-celeba:friendly')
                        changed, # the names of the attributes an edit changes
-                      ) -> dict: # {'strength': float, 'attr_guidance': float}
-    "The strength and attribute guidance an edit that changes these attributes takes unless told otherwise."
-    # the method's, or where a changed attribute has its own (`ATTR_EDIT_SETTINGS`), the gentlest of theirs
+                      ) -> dict: # {'strength': float, 'attr_guidance': float, 'grey_guidance': bool}
+    "The strength, attribute guidance and grey guidance an edit that changes these attributes takes unless told otherwise."
+    # the method's, or where changed attributes have their own (`ATTR_EDIT_SETTINGS`), the smallest of theirs (False
+    # before True: colour guidance wins, as an attribute that needs colour needs it whatever else changes)
     spec, proc = parse_method(method)
     m = f'{spec.name}:{proc}'
-    out = {'strength': default_strength(m), 'attr_guidance': default_settings(m).get('attr_guidance', 0.)}
+    d = default_settings(m)
+    out = {'strength': default_strength(m), 'attr_guidance': d.get('attr_guidance', 0.),
+           'grey_guidance': d.get('grey_guidance', False)}
     own = [ATTR_EDIT_SETTINGS.get(m, {}).get(_attr_name(a), {}) for a in changed]
     return {k: min([o[k] for o in own if k in o], default=v) for k, v in out.items()}
 
 def attr_edit_settings_label(method:str,
-                             strength:float|None=None, attr_guidance:float|None=None, # given to the edits: then
-                                                                       # no attribute's own holds for it
-                            ) -> str: # e.g. 'Bangs: strength 0.7, attribute guidance 0'; '' for none
-    "The strength and attribute guidance that attributes of a method edit with instead of the method's, in words."
+                             strength:float|None=None, attr_guidance:float|None=None, grey_guidance:bool|None=None,
+                             # given to the edits: then no attribute's own holds for it
+                            ) -> str: # e.g. 'Bangs: strength 0.7, attribute guidance 0, colour guidance'; '' for none
+    "The settings that attributes of a method edit with instead of the method's, in words."
     spec, proc = parse_method(method)
-    given = {'strength': strength, 'attr_guidance': attr_guidance}
-    per = {a: ', '.join(f"{k.replace('attr_guidance', 'attribute guidance')} {v:g}" for k, v in s.items()
-                        if given[k] is None)
+    given = {'strength': strength, 'attr_guidance': attr_guidance, 'grey_guidance': grey_guidance}
+    word = lambda k, v: ('grey guidance' if v else 'colour guidance') if k == 'grey_guidance' else \
+                        f"{k.replace('attr_guidance', 'attribute guidance')} {v:g}"
+    per = {a: ', '.join(word(k, v) for k, v in s.items() if given[k] is None)
            for a, s in ATTR_EDIT_SETTINGS.get(f'{spec.name}:{proc}', {}).items()}
     return '; '.join(f'{a}: {s}' for a, s in per.items() if s)
 
@@ -1143,14 +1153,21 @@ def _attr_guide(ed:Editor, src:torch.Tensor, # (40,) one crop's source attribute
     return {'x0_guide': classifier_x0_guide(ed.attr_guide, tgt.float().to(ed.device), scale, m, ATTR_GUIDANCE_BLUR,
                                             None, weights=changed, grey=True, t_min=round(ATTR_GUIDANCE_FROM * ed.ddpm.T))}
 
-def _edit_groups(ed:Editor, src:torch.Tensor, tgt:torch.Tensor, strength, attr_guidance) -> np.ndarray:
-    "(B,T) object array: each edit's (strength, attr_guidance), the given ones or its attributes' (`attr_edit_settings`)."
-    out = np.empty(tgt.shape[:2], object)
+def _edit_groups(ed:Editor, src:torch.Tensor, tgt:torch.Tensor, strength, attr_guidance, grey_guidance) -> np.ndarray:
+    "(B,T) object array: each edit's (strength, attr_guidance, grey_guidance), given or its attributes' (`attr_edit_settings`)."
+    out, given = np.empty(tgt.shape[:2], object), (strength, attr_guidance, grey_guidance)
     for b, t in np.ndindex(*tgt.shape[:2]):
         d = attr_edit_settings(ed.method, [CELEBA_ATTRS[k] for k in torch.nonzero(tgt[b, t] != src[b]).flatten().tolist()])
-        out[b, t] = (d['strength'] if strength is None else strength,
-                     d['attr_guidance'] if attr_guidance is None else attr_guidance)
+        out[b, t] = tuple(d[k] if v is None else v for k, v in zip(('strength', 'attr_guidance', 'grey_guidance'), given))
     return out
+
+def _check_grey_guidance(grey_guidance, procedure:str):
+    "Refuse a grey_guidance that is not a bool, or one asked of a procedure without source-referenced guidance."
+    if not isinstance(grey_guidance, (bool, np.bool_)):
+        raise ValueError(f'grey_guidance must be True or False, got {grey_guidance!r}')
+    if grey_guidance and procedure != 'friendly':
+        raise ValueError(f'grey_guidance shapes the source-referenced guidance of procedure friendly, not {procedure}: '
+                         'leave it off, or use ddpm-celeba:friendly')
 
 @patch
 def edit_attr_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-sized face crops
@@ -1172,6 +1189,8 @@ def edit_attr_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-siz
                                             # guide's log-probability of the changed attributes' target values
                                             # (`ATTR_GUIDE`, apart from the classifier that judges edits), inside their
                                             # region when local; None: each edit's (`attr_edit_settings`), 0: none
+                    grey_guidance:bool|None=None, # friendly: the guidance beyond the target condition moves light and
+                                                  # shade only, no colour (`fexpr.ddpm.eps_referenced`); None: each edit's
                    ) -> tuple: # ((B,T,C,S,S) uint8 edits, (B,40) uint8 sources, (B,T,40) uint8 targets)
     "Edit model-sized crops' CelebA attributes: for each edit, the source vector with the edit's attributes set."
     # strength and attr_guidance left at None: each edit's own (`attr_edit_settings`: the method's, or its attributes')
@@ -1181,6 +1200,7 @@ def edit_attr_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-siz
                     eta, 1.0, 1.0)
     _check_intensity(intensity)
     if attr_guidance is not None: _check_attr_guidance(attr_guidance, self.procedure)
+    if grey_guidance is not None: _check_grey_guidance(grey_guidance, self.procedure)
     _check_crops(self, crops)
     x0 = to_float(crops).to(self.device)
     src = self.source_attrs(x0, source)
@@ -1190,18 +1210,19 @@ def edit_attr_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-siz
     cond = src[:, None].float() + intensity * (tgt.float() - src[:, None].float())  # (B,T,40); 1: the target itself
     local = default_settings(self.method)['local'] if local is None else local
     masks = _attr_masks(self, crops, src, tgt) if local else None  # landmarks once, for the guide and the blend
-    groups = _edit_groups(self, src, tgt, strength, attr_guidance)  # (B,T) (strength, attr_guidance) of each edit
-    guided = any(ag for _, ag in groups.flat)
+    groups = _edit_groups(self, src, tgt, strength, attr_guidance, grey_guidance)  # (B,T): each edit's settings
+    guided = any(ag for _, ag, _ in groups.flat)
     out = torch.empty(*tgt.shape[:2], *x0.shape[1:], device=self.device)
     with torch.no_grad(), _evaluating(self.attr_guide) if guided else contextlib.nullcontext():
         for i in range(len(x0)):
             state = gens[i].get_state()  # every group of a crop's edits draws the same noise, as one call would
-            for st, ag in dict.fromkeys(groups[i]):
-                cols = [t for t in range(tgt.shape[1]) if groups[i, t] == (st, ag)]
+            for st, ag, grey in dict.fromkeys(groups[i]):
+                cols = [t for t in range(tgt.shape[1]) if groups[i, t] == (st, ag, grey)]
                 gens[i].set_state(state)
                 # part of the way (intensity): part of the push (0: the source back, as without guidance)
                 guide = _attr_guide(self, src[i], tgt[i, cols], ag * intensity,
                                     None if masks is None else masks[i, cols])
+                if grey: guide = {**guide, 'grey_guidance': True}  # only friendly takes it (`_check_grey_guidance`)
                 out[i, cols] = _procedure(self, x0[i:i + 1], cond[i, cols].to(self.device), src[i:i + 1].to(self.device),
                                           None, st, steps, guidance, 1.0, 1.0, eta, gens[i], guide)
     out = _check_finite(out, self)
@@ -1253,7 +1274,7 @@ def _per_input(source, n:int) -> list:
     return list(rows)
 
 def _attr_settings(method:str, strength, steps, guidance, eta, seed, transfer='flow', local=None, intensity=1.,
-                   attr_guidance=None) -> dict:
+                   attr_guidance=None, grey_guidance=None) -> dict:
     "The settings `edit_attributes` passes to `Editor.edit_attr_crops`, checked before any model loads."
     # strength and attr_guidance stay None when not given: each edit then takes its own (`attr_edit_settings`)
     spec, proc = parse_method(method)
@@ -1261,10 +1282,11 @@ def _attr_settings(method:str, strength, steps, guidance, eta, seed, transfer='f
              guidance=default_guidance(f'{spec.name}:{proc}') if guidance is None else guidance, eta=eta, seed=seed,
              transfer=_check_transfer(photo_settings(method)['transfer'] if transfer is None else transfer),
              local=default_settings(f'{spec.name}:{proc}')['local'] if local is None else bool(local),
-             intensity=intensity, attr_guidance=attr_guidance)
+             intensity=intensity, attr_guidance=attr_guidance, grey_guidance=grey_guidance)
     _check_settings(default_strength(method) if strength is None else strength, steps, s['guidance'], proc, eta, 1.0, 1.0)
     _check_intensity(intensity)
     if attr_guidance is not None: _check_attr_guidance(attr_guidance, proc)
+    if grey_guidance is not None: _check_grey_guidance(grey_guidance, proc)
     return s
 
 def _edit_attrs_chunk(ed:Editor, prepared:list, sources:list, edits:list, settings:dict) -> list[AttrEditResult]:
@@ -1292,7 +1314,7 @@ def edit_attributes_stream(images, # paths (or in-memory images); see `image_fil
                            source_attrs=None, # (40,) / (N,40) vectors; None: predicted; 'Male=0' / a dict: corrected
                            strength:float|None=None, steps:int=10, guidance:float|None=None, seed:int=0,
                            eta:float=0.0, local:bool|None=None, intensity:float=1., attr_guidance:float|None=None,
-                           # see `Editor.edit_attr_crops`
+                           grey_guidance:bool|None=None, # see `Editor.edit_attr_crops`
                            checkpoint:str|Path|None=None, # a DDPM checkpoint (cond 'attrs') replacing the shipped one
                            checkpoint_dir:str|Path|None=None, # the folder of shipped checkpoints
                            device:str|torch.device|None=None,
@@ -1304,7 +1326,8 @@ def edit_attributes_stream(images, # paths (or in-memory images); see `image_fil
     "`edit_stream` for CelebA attributes: many faces or photos a chunk at a time, each chunk written as it goes."
     inputs, edits, method = _as_inputs(images), attr_edits(attrs), method or DEFAULT_ATTR_METHOD
     _check_kind(method, attrs=True)
-    settings = _attr_settings(method, strength, steps, guidance, eta, seed, transfer, local, intensity, attr_guidance)
+    settings = _attr_settings(method, strength, steps, guidance, eta, seed, transfer, local, intensity, attr_guidance,
+                              grey_guidance)
     sources = _per_input(source_attrs, len(inputs))
     load = lambda: Editor(method, checkpoint, checkpoint_dir, device)
     work = lambda ed, prepared, idx: _edit_attrs_chunk(ed, prepared, [sources[i] for i in idx], edits, settings)
