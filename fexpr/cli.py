@@ -75,6 +75,10 @@ def _edit_parser(sub):
                    help='with --attr: each decoding step moves the face this far up the attribute guide\'s probability '
                         'of the target attributes (friendly and invert; a classifier apart from the one that judges '
                         'edits; default: the method\'s, on for ddpm-celeba:friendly; 0: off)')
+    e.add_argument('--grey-guidance', action=argparse.BooleanOptionalAction, default=None,
+                   help='with --attr (friendly): the guidance beyond the target moves light and shade only, so that it '
+                        'paints no colour casts (default: on for ddpm-celeba:friendly, but off for Bangs, whose fringe '
+                        'needs the hair\'s colour)')
     e.add_argument('--checkpoint', default=None, help="a DDPM checkpoint replacing the method's shipped one")
     e.add_argument('--source', default=None, help="the inputs' emotion (default: predicted by the CNN classifier); "
                                                   'with --attr: attributes to set on the predicted ones, e.g. Male=0')
@@ -165,12 +169,15 @@ def _cmd_edit(a) -> int:
         raise FexprError('--intensity sets how far --attr edits go; emotion edits (--to) take --strength and --guidance')
     if a.attr is None and a.attr_guidance is not None:
         raise FexprError('--attr-guidance guides --attr edits; emotion edits (--to) take --cnn-guidance')
+    if a.attr is None and a.grey_guidance is not None:
+        raise FexprError('--grey-guidance shapes the guidance of --attr edits; emotion edits (--to) take --guidance-rescale')
     files = image_files(a.images)
     _check_apart(a.out, a.images)
     kw = dict(method=a.method, strength=a.strength, steps=a.steps, guidance=a.guidance, seed=a.seed,
               checkpoint=a.checkpoint, device=a.device, out=a.out, chunk=a.chunk, skip_existing=a.skip_existing,
               keep_going=a.keep_going, faces=a.faces, transfer=a.transfer)
-    attr_kw = {k: v for k, v in (('intensity', a.intensity), ('attr_guidance', a.attr_guidance)) if v is not None}
+    attr_kw = {k: v for k, v in (('intensity', a.intensity), ('attr_guidance', a.attr_guidance),
+                                 ('grey_guidance', a.grey_guidance)) if v is not None}
     items = (edit_attributes_stream(files, a.attr, source_attrs=a.source, local=a.local, **attr_kw, **kw)
              if a.attr is not None else
              edit_stream(files, a.to, source=a.source, local=a.local, guidance_rescale=a.guidance_rescale,
