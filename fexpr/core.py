@@ -173,7 +173,11 @@ def show_rows(rows:dict, # row label -> uint8 (K,C,H,W) images (rows may be shor
                 ax.imshow(im[..., 0] if im.shape[-1] == 1 else im, cmap='gray', vmin=0, vmax=255)
             if r == 0 and col_titles and k < len(col_titles): ax.set_title(col_titles[k], fontsize=8)
         axs[r, 0].set_ylabel(str(label), rotation=0, ha='right', va='center', fontsize=9)
-    if suptitle: fig.suptitle(suptitle)
+    if suptitle:  # wrapped to the figure's width (about 11 characters an inch), so a long title does not widen it
+        import textwrap
+        width = max(40, int(fig.get_figwidth() * 11))
+        suptitle = '\n'.join(textwrap.fill(line, width) for line in str(suptitle).split('\n'))
+        fig.suptitle(suptitle)
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 * (1 + str(suptitle).count('\n')) / fig.get_figheight()) if suptitle else None)
     return fig
 
