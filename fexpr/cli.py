@@ -170,7 +170,8 @@ def _cmd_edit(a) -> int:
     if a.attr is None and a.attr_guidance is not None:
         raise FexprError('--attr-guidance guides --attr edits; emotion edits (--to) take --cnn-guidance')
     if a.attr is None and a.grey_guidance is not None:
-        raise FexprError('--grey-guidance shapes the guidance of --attr edits; emotion edits (--to) take --guidance-rescale')
+        raise FexprError('--grey-guidance shapes the guidance of --attr edits; emotion edits (--to) take '
+                         '--guidance-rescale')
     files = image_files(a.images)
     _check_apart(a.out, a.images)
     kw = dict(method=a.method, strength=a.strength, steps=a.steps, guidance=a.guidance, seed=a.seed,

@@ -114,7 +114,8 @@ ATTR_GUIDANCE = 8.0
 METHOD_SETTINGS = {'ddpm-vae:shift': {'local': True, 'code_shift': 1.0, 'cnn_guidance': 2.0,
                                       'cnn_weights': {'happy': 0.5, 'surprise': 0.5, 'neutral': 0.75}},
                    'ddpm-celeba:friendly': {'local': True, 'attr_guidance': ATTR_GUIDANCE, 'grey_guidance': True}}
-# Per attribute, the strength and attr_guidance an attribute method edits with where they differ from the method's
+# Per attribute, the strength, attr_guidance and grey_guidance an attribute method edits with where they differ from the
+# method's
 # (`attr_edit_settings`): an edit that changes one of these attributes takes them unless told otherwise. Bangs redraws
 # the forehead and hairline, and at the method's strength 1 and attribute guidance 8 dlib called 0.645 of the edits
 # another person (41_celeba_figures, 200 faces, session 26). Session 27 chose strength 0.7 without attribute guidance
@@ -126,7 +127,8 @@ METHOD_SETTINGS = {'ddpm-vae:shift': {'local': True, 'code_shift': 1.0, 'cnn_gui
 # on the mouth and yellow bands for glasses; grey, the same 40 tuning faces (read by the guide) reached the target
 # as often for Smiling and Mouth_Slightly_Open (1.000, 0.925), Eyeglasses 0.925 against 0.950, with no cast in the
 # figure. Bangs needs the hair's colour: grey there reached 0.550 against 0.700, so Bangs keeps colour guidance.
-ATTR_EDIT_SETTINGS = {'ddpm-celeba:friendly': {'Bangs': {'strength': 0.7, 'attr_guidance': 0.0, 'grey_guidance': False}}}
+ATTR_EDIT_SETTINGS = {'ddpm-celeba:friendly': {'Bangs': {'strength': 0.7, 'attr_guidance': 0.0,
+                                                          'grey_guidance': False}}}
 # How a method's edit reaches a photo (or a tight face crop of another size) unless told otherwise (`photo_settings`):
 # the default method fills an open mouth's teeth in the crop before the other emotions (`mouth_fill`) and, in the
 # photo, erases the photo's detail where the edit changed the mouth ('flow-mouth'), so that the old teeth do not ghost
@@ -1118,7 +1120,7 @@ def _check_attr_guidance(attr_guidance, procedure:str):
 def attr_edit_settings(method:str, # an attribute method ('ddpm-celeba:friendly')
                        changed, # the names of the attributes an edit changes
                       ) -> dict: # {'strength': float, 'attr_guidance': float, 'grey_guidance': bool}
-    "The strength, attribute guidance and grey guidance an edit that changes these attributes takes unless told otherwise."
+    "Strength, attribute guidance and grey guidance of an edit changing these attributes, unless told otherwise."
     # the method's, or where changed attributes have their own (`ATTR_EDIT_SETTINGS`), the smallest of theirs (False
     # before True: colour guidance wins, as an attribute that needs colour needs it whatever else changes)
     spec, proc = parse_method(method)
@@ -1151,14 +1153,17 @@ def _attr_guide(ed:Editor, src:torch.Tensor, # (40,) one crop's source attribute
                                               for mk in masks]).to(ed.device)  # (T,1,S,S)
     changed = (tgt != src).float().to(ed.device)  # (T,40): the attributes each edit pushes
     return {'x0_guide': classifier_x0_guide(ed.attr_guide, tgt.float().to(ed.device), scale, m, ATTR_GUIDANCE_BLUR,
-                                            None, weights=changed, grey=True, t_min=round(ATTR_GUIDANCE_FROM * ed.ddpm.T))}
+                                            None, weights=changed, grey=True,
+                                            t_min=round(ATTR_GUIDANCE_FROM * ed.ddpm.T))}
 
 def _edit_groups(ed:Editor, src:torch.Tensor, tgt:torch.Tensor, strength, attr_guidance, grey_guidance) -> np.ndarray:
-    "(B,T) object array: each edit's (strength, attr_guidance, grey_guidance), given or its attributes' (`attr_edit_settings`)."
+    "(B,T) object array: each edit's (strength, attr_guidance, grey_guidance), as given or its (`attr_edit_settings`)."
     out, given = np.empty(tgt.shape[:2], object), (strength, attr_guidance, grey_guidance)
     for b, t in np.ndindex(*tgt.shape[:2]):
-        d = attr_edit_settings(ed.method, [CELEBA_ATTRS[k] for k in torch.nonzero(tgt[b, t] != src[b]).flatten().tolist()])
-        out[b, t] = tuple(d[k] if v is None else v for k, v in zip(('strength', 'attr_guidance', 'grey_guidance'), given))
+        changed = [CELEBA_ATTRS[k] for k in torch.nonzero(tgt[b, t] != src[b]).flatten().tolist()]
+        d = attr_edit_settings(ed.method, changed)
+        out[b, t] = tuple(d[k] if v is None else v for k, v in zip(('strength', 'attr_guidance', 'grey_guidance'),
+                                                                    given))
     return out
 
 def _check_grey_guidance(grey_guidance, procedure:str):
@@ -1189,11 +1194,13 @@ def edit_attr_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-siz
                                             # guide's log-probability of the changed attributes' target values
                                             # (`ATTR_GUIDE`, apart from the classifier that judges edits), inside their
                                             # region when local; None: each edit's (`attr_edit_settings`), 0: none
-                    grey_guidance:bool|None=None, # friendly: the guidance beyond the target condition moves light and
-                                                  # shade only, no colour (`fexpr.ddpm.eps_referenced`); None: each edit's
+                    grey_guidance:bool|None=None, # friendly: the guidance beyond the target condition moves light
+                                                  # and shade only, no colour (`fexpr.ddpm.eps_referenced`);
+                                                  # None: each edit's
                    ) -> tuple: # ((B,T,C,S,S) uint8 edits, (B,40) uint8 sources, (B,T,40) uint8 targets)
     "Edit model-sized crops' CelebA attributes: for each edit, the source vector with the edit's attributes set."
-    # strength and attr_guidance left at None: each edit's own (`attr_edit_settings`: the method's, or its attributes')
+    # strength, attr_guidance, grey_guidance left at None: each edit's own (`attr_edit_settings`: the method's, or its
+    # attributes')
     _check_kind(self.method, attrs=True)
     guidance = self.guidance if guidance is None else guidance
     _check_settings(default_strength(self.method) if strength is None else strength, steps, guidance, self.procedure,
@@ -1223,12 +1230,12 @@ def edit_attr_crops(self:Editor, crops:torch.Tensor, # (B,C,S,S) uint8 model-siz
                 guide = _attr_guide(self, src[i], tgt[i, cols], ag * intensity,
                                     None if masks is None else masks[i, cols])
                 if grey: guide = {**guide, 'grey_guidance': True}  # only friendly takes it (`_check_grey_guidance`)
-                out[i, cols] = _procedure(self, x0[i:i + 1], cond[i, cols].to(self.device), src[i:i + 1].to(self.device),
-                                          None, st, steps, guidance, 1.0, 1.0, eta, gens[i], guide)
+                out[i, cols] = _procedure(self, x0[i:i + 1], cond[i, cols].to(self.device),
+                                          src[i:i + 1].to(self.device), None, st, steps, guidance, 1.0, 1.0, eta,
+                                          gens[i], guide)
     out = _check_finite(out, self)
     if local: out = _attr_local(self, crops, out, src, tgt, masks)
     return to_uint8(out.cpu()), src, tgt
-
 
 # %% ../nbs/12_edit.ipynb #e73162e2
 def _attr_label(v) -> str:
@@ -1251,7 +1258,8 @@ class AttrEditResult:
     face:FaceCrop|None # where the crop came from in the photo (a resized crop: the whole image)
     photo:np.ndarray|None # (H,W,3) uint8 input photo (or resized crop)
     method:str # '<model>:<procedure>'
-    settings:dict # strength, steps, guidance, eta, seed, ... (strength, attr_guidance None: each edit's own)
+    settings:dict # strength, steps, guidance, eta, seed, ... (strength, attr_guidance, grey_guidance None: each
+                  # edit's own)
     faces:list=field(default_factory=list) # FaceEdit per edited face, largest first (their targets included)
     found:int=0 # faces found in a photo; 0: a crop
     @property
@@ -1276,14 +1284,15 @@ def _per_input(source, n:int) -> list:
 def _attr_settings(method:str, strength, steps, guidance, eta, seed, transfer='flow', local=None, intensity=1.,
                    attr_guidance=None, grey_guidance=None) -> dict:
     "The settings `edit_attributes` passes to `Editor.edit_attr_crops`, checked before any model loads."
-    # strength and attr_guidance stay None when not given: each edit then takes its own (`attr_edit_settings`)
+    # strength, attr_guidance and grey_guidance stay None when not given: each edit takes its own (`attr_edit_settings`)
     spec, proc = parse_method(method)
     s = dict(strength=strength, steps=steps,
              guidance=default_guidance(f'{spec.name}:{proc}') if guidance is None else guidance, eta=eta, seed=seed,
              transfer=_check_transfer(photo_settings(method)['transfer'] if transfer is None else transfer),
              local=default_settings(f'{spec.name}:{proc}')['local'] if local is None else bool(local),
              intensity=intensity, attr_guidance=attr_guidance, grey_guidance=grey_guidance)
-    _check_settings(default_strength(method) if strength is None else strength, steps, s['guidance'], proc, eta, 1.0, 1.0)
+    _check_settings(default_strength(method) if strength is None else strength, steps, s['guidance'], proc, eta, 1.0,
+                    1.0)
     _check_intensity(intensity)
     if attr_guidance is not None: _check_attr_guidance(attr_guidance, proc)
     if grey_guidance is not None: _check_grey_guidance(grey_guidance, proc)
