@@ -114,12 +114,12 @@ ATTR_GUIDANCE = 8.0
 METHOD_SETTINGS = {'ddpm-vae:shift': {'local': True, 'code_shift': 1.0, 'cnn_guidance': 2.0,
                                       'cnn_weights': {'happy': 0.5, 'surprise': 0.5, 'neutral': 0.75}},
                    'ddpm-celeba:friendly': {'local': True, 'attr_guidance': ATTR_GUIDANCE, 'grey_guidance': True}}
-# Per attribute, the strength, attr_guidance and grey_guidance an attribute method edits with where they differ from the
-# method's
-# (`attr_edit_settings`): an edit that changes one of these attributes takes them unless told otherwise. Bangs redraws
-# the forehead and hairline, and at the method's strength 1 and attribute guidance 8 dlib called 0.645 of the edits
-# another person (41_celeba_figures, 200 faces, session 26). Session 27 chose strength 0.7 without attribute guidance
-# with tools/celeba_sweep.py --classifier guide (the guide reads the edits, not the judge) on the 40 tuning faces:
+# Per attribute, the strength, attr_guidance and grey_guidance an attribute method edits with where they differ from
+# the method's (`attr_edit_settings`): an edit that changes one of these attributes takes them unless told otherwise.
+# Bangs redraws the forehead and hairline, and at the method's strength 1 and attribute guidance 8 dlib called 0.645
+# of the edits another person (41_celeba_figures, 200 faces, session 26). Session 27 chose strength 0.7 without
+# attribute guidance with tools/celeba_sweep.py --classifier guide (the guide reads the edits, not the judge) on the
+# 40 tuning faces:
 # reached 0.700, same person 0.800, against 0.800 / 0.475 at the defaults (strength 0.5-0.8 x attribute guidance
 # 0, 4, 8; no setting there reached 0.5 with the person kept in 0.9).
 # grey_guidance: the friendly guidance beyond the plain target condition moves light and shade only

@@ -327,11 +327,19 @@ def update(self:Studio, **changes # settings to change: method, targets, strengt
 
 @patch
 def edit_settings(self:Studio) -> dict: # strength, guidance (defaults filled in), steps, seed
-    "The settings `edit` gets, the method's defaults filled in."
+    "The settings the studio shows, the method's defaults filled in (what `edit` gets: `_edit_args`)."
     s = self.settings
     return {'strength': default_strength(s['method']) if s['strength'] is None else s['strength'],
             'guidance': default_guidance(s['method']) if s['guidance'] is None else s['guidance'],
             'steps': s['steps'], 'seed': s['seed']}
+
+@patch
+def _edit_args(self:Studio) -> dict: # strength, guidance (None: untouched), steps, seed
+    "The settings `edit` gets, which also key the cache."
+    # untouched, strength and guidance stay None: the method's apply, and an attribute's own (`attr_edit_settings`),
+    # so a value set equal to the method's default is another edit for such an attribute (Bangs)
+    s = self.settings
+    return {k: s[k] for k in ('strength', 'guidance', 'steps', 'seed')}
 
 # %% ../nbs/14_widgets.ipynb #641756ed
 @patch
@@ -366,9 +374,8 @@ def _grow(boxes:list, h:int, w:int, grow:float) -> tuple: # (y0, y1, x0, x1), cl
 def _edit(self:Studio, photo:np.ndarray, faces:str='largest') -> tuple: # ({target: (H,W,3) uint8}, result)
     "Edit a photo (or a region of one) with the current settings."
     s = self.settings
-    # strength and guidance untouched (None): the method's, and an attribute edit's own (`attr_edit_settings`)
     kw = dict(method=s['method'], faces=faces, checkpoint_dir=self.checkpoint_dir, device=self.device,
-              strength=s['strength'], guidance=s['guidance'], steps=s['steps'], seed=s['seed'])
+              **self._edit_args())
     attrs = _is_attrs(s['method'])
     targets = [parse_attrs(t.split('+')) for t in s['targets']] if attrs else list(s['targets'])
     try: r = (edit_attributes if attrs else edit)(photo, targets, **kw)
@@ -400,7 +407,7 @@ def run(self:Studio) -> dict: # target -> (H,W,3) uint8 photo with the edits
     s = self.settings
     face = s['face'] if s['face'] == 'all' or s['face'] < max(len(self.boxes), 1) else None
     if face is None: raise StudioError(f"face {s['face'] + 1} does not exist: the photo has {len(self.boxes)} face(s)")
-    key = (self._photo_id, s['method'], s['targets'], face, *self.edit_settings().values())
+    key = (self._photo_id, s['method'], s['targets'], face, *self._edit_args().values())
     if key not in self.cache:
         several = face != 'all' and len(self.boxes) > 1
         self.cache[key] = self._edit_face(face) if several else self._edit(self.photo, face if face == 'all' else
