@@ -132,10 +132,12 @@ ATTR_EDIT_SETTINGS = {'ddpm-celeba:friendly': {'Bangs': {'strength': 0.7, 'attr_
 # How a method's edit reaches a photo (or a tight face crop of another size) unless told otherwise (`photo_settings`):
 # the default method fills an open mouth's teeth in the crop before the other emotions (`mouth_fill`) and, in the
 # photo, erases the photo's detail where the edit changed the mouth ('flow-mouth'), so that the old teeth do not ghost
-# through a new mouth (issue 21). 24_photo_edits measured it on held-out Taiwanese photos (252 edits): face sharpness
-# 0.936 [0.923, 0.947] of the source's against 0.886 with 'flow' alone (goal >= 0.9), same person 0.952 against 0.972
-# (within the intervals), expression on the photo 0.901 both. A model-sized crop is edited as is: on FER crops
-# (23_ablation, 420 edits) the fill measured edit success 0.681 against 0.688 and gave nothing to see.
+# through a new mouth (issue 21). 24_photo_edits measured it (with `transfer_edit`'s `kept`, the photo's detail kept
+# where the edit only softened it) on held-out photos: Taiwanese (252 edits) face sharpness 1.002 [0.994, 1.010] of
+# the source's against 0.951 with 'flow' alone (goal >= 0.9), same person 1.000 both, expression on the photo 0.889
+# against 0.857; CelebA (240 edits) sharpness 0.918 against 0.937, same person 0.900 against 0.921, expression 0.804
+# against 0.787. A model-sized crop is edited as is: on FER crops (23_ablation, 420 edits) the fill measured edit
+# success 0.681 against 0.688 and gave nothing to see.
 PHOTO_SETTINGS = {'ddpm-vae:shift': {'mouth_fill': True, 'transfer': 'flow-mouth'}}
 CLASSIFIER = 'emotion_cnn_fer2013.safetensors'  # predicts the source emotion when it is not given; `cnn_guidance` follows it
 CNN_GUIDANCE_BLUR = 1.0  # Gaussian sigma (pixels of the 48x48 view) smoothing `cnn_guidance`'s gradient
