@@ -660,8 +660,10 @@ def transfer_edit(photo, # (H,W,3) uint8 photo the crop came from (or anything `
     "Carry an edited crop to the photo's own pixels: the crop's flow moves the face, a residual adds the rest."
     photo, size = _check_paste(photo, face)
     if changed is not None: _check_nonnegative('changed', changed, ' (grey levels) or None', positive=True)
-    if kept is not None and not (len(kept) == 2 and -1 <= kept[0] < kept[1] <= 1):
-        raise ValueError(f'kept must be None or (lo, hi) correlations with -1 <= lo < hi <= 1, got {kept!r}')
+    if kept is not None:
+        try: ok = len(kept) == 2 and -1 <= float(kept[0]) < float(kept[1]) <= 1
+        except (TypeError, ValueError): ok = False
+        if not ok: raise ValueError(f'kept must be None or (lo, hi) correlations with -1 <= lo < hi <= 1, got {kept!r}')
     if changed_mask is not None:
         changed_mask = np.asarray(changed_mask, dtype=np.float64).squeeze()
         if changed_mask.shape != (size, size) or not np.isfinite(changed_mask).all():
