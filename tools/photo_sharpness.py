@@ -60,4 +60,7 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    import sys
+    from fexpr.core import FexprError
+    try: main()
+    except (FexprError, ValueError, OSError) as e: sys.exit(f'photo_sharpness: {e}')
