@@ -12,7 +12,9 @@ energy inside the lips, for the default transfer and for the old paste-back.
 """
 import argparse
 import numpy as np
+import torch
 from fexpr.edit import edit, FACE_BOXES
+from fexpr.eval import sharpness
 from fexpr.photo import landmarks68, read_image
 
 
@@ -33,31 +35,28 @@ def main(argv=None):
     p.add_argument('--method', default=None, help='editing method (default: the default method)')
     p.add_argument('--seed', type=int, default=0)
     a = p.parse_args(argv)
-    import cv2
     if a.photo is None:
         from skimage import data as skdata
         photo, name = skdata.astronaut(), 'astronaut'
     else: photo, name = read_image(a.photo), a.photo
+    chw = lambda im: torch.from_numpy(np.ascontiguousarray(im)).permute(2, 0, 1)  # (H,W,3) -> (3,H,W) uint8
     for label, kw in (('default transfer', {}), ('paste-back', dict(transfer='paste', mouth_fill=False))):
         r = edit(photo, 'all', a.method, seed=a.seed, **kw)
         b = r.faces[0].face.box
         box = np.s_[max(b.top, 0):b.bottom, max(b.left, 0):b.right]
-        luma = lambda im: np.asarray(im, dtype=np.float64) @ [0.299, 0.587, 0.114]  # as `fexpr.eval.sharpness`
-        lap = lambda im: cv2.Laplacian(luma(im[box]), cv2.CV_64F, ksize=1)  # of the box alone, as there
-        out = ~lips_mask(r)[box]
-        src = lap(photo)
         keys = [k for k in r.images if k != r.faces[0].source]
-        whole = np.array([lap(r.images[k]).var() / src.var() for k in keys])
-        rest = np.array([lap(r.images[k])[out].var() / src[out].var() for k in keys])
-        if label == 'default transfer':
+        faces = torch.stack([chw(photo[box])] + [chw(r.images[k][box]) for k in keys])  # the source first
+        lips = lips_mask(r)[box]
+        whole, rest = sharpness(faces), sharpness(faces, ~lips)  # 24_photo_edits' measure, and without the lips
+        whole, rest = whole[1:] / whole[0], rest[1:] / rest[0]
+        if label == 'default transfer':  # the Laplacian's energy inside the lips (its mean is ~0: area x variance)
+            share = lips.mean() * sharpness(faces[:1], lips)[0] / sharpness(faces[:1])[0]
             print(f'{name}: {r.method}, face box {b.width}x{b.height} px, source {r.source_emotion}; the lips and '
-                  f'teeth are {1 - out.mean():.0%} of the box and hold {(src[~out] ** 2).sum() / (src ** 2).sum():.0%} '
-                  'of its Laplacian energy')
+                  f'teeth are {lips.mean():.0%} of the box and hold {share:.0%} of its Laplacian energy')
         print(f'  {label} ({r.settings["transfer"]}): sharpness kept, edit / source, over the {len(keys)} edits '
               f'(mean, min-max): face box {whole.mean():.3f} ({whole.min():.3f}-{whole.max():.3f}); '
               f'outside the lips {rest.mean():.3f} ({rest.min():.3f}-{rest.max():.3f})')
         for k, w, o in zip(keys, whole, rest): print(f'    {k:9s} {w:.3f}  {o:.3f}')
-
 
 if __name__ == '__main__':
     import sys
