@@ -160,9 +160,14 @@ def show_rows(rows:dict, # row label -> uint8 (K,C,H,W) images (rows may be shor
               suptitle:str|None=None,
              ):
     "Plot labelled rows of images (one row per key), as in the papers' sample figures; returns the figure."
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt, textwrap
     ncol = ncol or max(len(v) for v in rows.values())
-    fig, axs = plt.subplots(len(rows), ncol, figsize=(ncol * size + 1.2, len(rows) * size), squeeze=False)
+    width, title_h = ncol * size + 1.2, 0.
+    if suptitle:  # wrapped to the figure's width (about 11 characters an inch), so a long title does not widen it
+        suptitle = '\n'.join(textwrap.fill(line, max(40, int(width * 11))) for line in str(suptitle).split('\n'))
+        title_h = 0.22 * (suptitle.count('\n') + 1) + 0.15  # inches the figure grows by; the images keep their size
+    height = len(rows) * size + (0.35 if col_titles else 0.) + title_h
+    fig, axs = plt.subplots(len(rows), ncol, figsize=(width, height), squeeze=False)
     for r, (label, ims) in enumerate(rows.items()):
         ims = ims if ims.dtype == torch.uint8 else to_uint8(ims)
         for k, ax in enumerate(axs[r]):
@@ -173,12 +178,8 @@ def show_rows(rows:dict, # row label -> uint8 (K,C,H,W) images (rows may be shor
                 ax.imshow(im[..., 0] if im.shape[-1] == 1 else im, cmap='gray', vmin=0, vmax=255)
             if r == 0 and col_titles and k < len(col_titles): ax.set_title(col_titles[k], fontsize=8)
         axs[r, 0].set_ylabel(str(label), rotation=0, ha='right', va='center', fontsize=9)
-    if suptitle:  # wrapped to the figure's width (about 11 characters an inch), so a long title does not widen it
-        import textwrap
-        width = max(40, int(fig.get_figwidth() * 11))
-        suptitle = '\n'.join(textwrap.fill(line, width) for line in str(suptitle).split('\n'))
-        fig.suptitle(suptitle)
-    fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 * (1 + str(suptitle).count('\n')) / fig.get_figheight()) if suptitle else None)
+    fig.tight_layout(rect=(0, 0, 1, 1 - title_h / height))  # before the title, which tight_layout would make room for
+    if suptitle: fig.suptitle(suptitle, y=1 - 0.05 / height, va='top')
     return fig
 
 # %% ../nbs/00_core.ipynb #f4a59477

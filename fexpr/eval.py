@@ -33,7 +33,7 @@ __all__ = ['DEEPFACE_SIZE', 'DEEPFACE_WEIGHTS', 'EvalBackend', 'DLIB_SAME_PERSON
            'identity_distance', 'same_person_rate', 'psnr', 'ssim', 'sharpness', 'colourfulness', 'frechet_distance',
            'realism', 'degrade', 'results_report', 'write_results', 'measure_edits', 'summarize_edits',
            'paired_difference', 'measure_pair_edits', 'summarize_pair_edits', 'measure_attr_edits',
-           'summarize_attr_edits']
+           'attribute_relations', 'summarize_attr_edits']
 
 # %% ../nbs/11_eval.ipynb #14f6e32e
 def _optional(module:str, # module to import, e.g. 'sklearn.metrics'
@@ -934,13 +934,21 @@ def measure_attr_edits(editor, # an `fexpr.edit.Editor` (or anything with its `e
                        chunk:int=8, # faces edited per call
                        progress:bool=False, # a progress bar
                        source_descriptors:np.ndarray|None=None, # (N,128) dlib descriptors of `faces`, if computed
+                       related=None, # (40,40) bool `attribute_relations`: adds the column others_kept_unrelated
                        **settings, # for `Editor.edit_attr_crops` (strength, steps, guidance, eta, seed)
                       ) -> tuple: # (DataFrame with a row per (face, attribute), (N,T,3,S,S) uint8 edits)
     "Toggle attributes of annotated faces; record the classifier's verdicts, identity distance, PSNR and SSIM."
-    # reached_blurred: the verdict on the edit blurred by 1 px (`degrade`), what a fine, fragile pattern may not survive
+    # reached_blurred: the verdict on the edit blurred by 1 px (`degrade`), what a fine, fragile pattern may not
+    # survive; others_kept_unrelated: the fraction kept of the other verdicts whose attributes the annotations do not
+    # tie to the flipped one (`related`; 1 where every other attribute is tied to it)
     import pandas as pd
     names, src = [_attr_name(n) for n in flips], _attr_rows(sources)
     if len(src) != len(faces): raise ValueError(f'{len(src)} attribute vectors for {len(faces)} faces')
+    if related is not None:
+        related = torch.as_tensor(np.asarray(related)).bool()
+        if related.shape != (len(CELEBA_ATTRS),) * 2:
+            raise ValueError(f'related must be a (40,40) bool matrix (`attribute_relations`), '
+                             f'got {tuple(related.shape)}')
     tgt = flip_targets(src, names)
     edits = _edit_in_chunks(lambda a, b: editor.edit_attr_crops(faces[a:b], tgt[a:b], src[a:b], **settings)[0],
                             len(faces), chunk, progress, editor.method)
@@ -951,10 +959,15 @@ def measure_attr_edits(editor, # an `fexpr.edit.Editor` (or anything with its `e
     others = torch.ones(t, len(CELEBA_ATTRS), dtype=torch.bool); others[j, k] = False
     kept = ((p_edit == p_src[:, None]) & others).sum(-1).float() / (len(CELEBA_ATTRS) - 1)
     col = lambda v: v.long().flatten().numpy()
+    if related is not None:
+        free = others & ~related[k]  # (T,40): the other attributes not tied to the flipped one
+        free_kept = ((p_edit == p_src[:, None]) & free).sum(-1).float() / free.sum(-1).clamp(min=1)
+        free_kept = torch.where(free.sum(-1) > 0, free_kept, torch.ones_like(free_kept))
     df = pd.DataFrame({'face': np.repeat(np.arange(n), t), 'attr': np.tile(names, n), 'source_value': col(src[:, k]),
                        'target_value': col(tgt[:, j, k]), 'pred_source': col(p_src[:, k]),
                        'pred_edit': col(p_edit[:, j, k]), 'others_kept': kept.flatten().numpy(),
                        **_similarity_columns(edits, faces, source_descriptors)})
+    if related is not None: df['others_kept_unrelated'] = free_kept.flatten().numpy()
     df['reached'] = df.pred_edit == df.target_value
     p_blur = predict_attributes(classifier, degrade(edits.flatten(0, 1), 'blur')).long().view(n, t, -1)
     df['reached_blurred'] = col(p_blur[:, j, k]) == df.target_value.to_numpy()
@@ -966,7 +979,16 @@ def measure_attr_edits(editor, # an `fexpr.edit.Editor` (or anything with its `e
 
 # %% ../nbs/11_eval.ipynb #5d1534e7
 ATTR_EDIT_METRICS = ['success', 'success_same_person', 'flipped', 'reached', 'reached_blurred', 'all_others_kept',
-                     'others_kept', 'same_person', 'identity_distance', 'psnr', 'ssim']
+                     'others_kept', 'others_kept_unrelated', 'same_person', 'identity_distance', 'psnr', 'ssim']
+
+def attribute_relations(attributes, # (N,40) 0/1 annotations (of faces that are not measured: the training people's)
+                        threshold:float=0.2, # |phi| (the correlation of two 0/1 annotations) that ties two attributes
+                       ) -> torch.Tensor: # (40,40) bool: [k, j] True where attribute j is tied to k (and [k, k])
+    "Which CelebA attributes go together in annotations: |phi| >= threshold (Smiling with High_Cheekbones, ...)."
+    a = _attr_rows(attributes).double()
+    if len(a) < 2: raise ValueError(f'attribute_relations needs at least 2 annotated faces, got {len(a)}')
+    rel = torch.nan_to_num(torch.corrcoef(a.T).abs(), nan=0.0) >= threshold  # a constant attribute ties to none
+    return rel.fill_diagonal_(True)
 
 def summarize_attr_edits(df, # from `measure_attr_edits`
                          n_boot:int=1000, seed:int=0, # bootstrap resamples of faces, and their seed
@@ -976,12 +998,12 @@ def summarize_attr_edits(df, # from `measure_attr_edits`
     from fexpr.eval import bootstrap_ci, DLIB_SAME_PERSON
     d = df.assign(same_person=df.identity_distance < DLIB_SAME_PERSON)
     d['success_same_person'] = d.success & d.same_person
-    rows = []
+    rows, metrics = [], [m for m in ATTR_EDIT_METRICS if m in d]  # others_kept_unrelated: only where measured
     for attr, g in [*d.groupby('attr', sort=False), ('all', d)]:
-        per_face = g.groupby('face')[ATTR_EDIT_METRICS].mean().to_numpy(float)  # a face's edits are not independent
+        per_face = g.groupby('face')[metrics].mean().to_numpy(float)  # a face's edits are not independent
         ci = bootstrap_ci(lambda a: a.mean(0), per_face, n_boot=n_boot, seed=seed)
         rec = {'attr': attr, 'n_edits': len(g), 'faces': len(per_face)}
-        for i, m in enumerate(ATTR_EDIT_METRICS):
+        for i, m in enumerate(metrics):
             rec.update({m: ci['value'][i], f'{m}_lo': ci['lo'][i], f'{m}_hi': ci['hi'][i]})
         rows.append(rec)
     return pd.DataFrame(rows)
