@@ -961,8 +961,8 @@ def measure_attr_edits(editor, # an `fexpr.edit.Editor` (or anything with its `e
     col = lambda v: v.long().flatten().numpy()
     if related is not None:
         free = others & ~related[k]  # (T,40): the other attributes not tied to the flipped one
-        free_kept = ((p_edit == p_src[:, None]) & free).sum(-1).float() / free.sum(-1).clamp(min=1)
-        free_kept = torch.where(free.sum(-1) > 0, free_kept, torch.ones_like(free_kept))
+        n_free = free.sum(-1).float()  # (T,); where it is 0 nothing can change: kept 1
+        free_kept = torch.where(n_free > 0, ((p_edit == p_src[:, None]) & free).sum(-1) / n_free.clamp(min=1), 1.)
     df = pd.DataFrame({'face': np.repeat(np.arange(n), t), 'attr': np.tile(names, n), 'source_value': col(src[:, k]),
                        'target_value': col(tgt[:, j, k]), 'pred_source': col(p_src[:, k]),
                        'pred_edit': col(p_edit[:, j, k]), 'others_kept': kept.flatten().numpy(),

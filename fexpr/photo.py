@@ -351,12 +351,11 @@ def _above_brows(points:np.ndarray, # (B,68,2) landmarks in crop pixels
                  fade:float, # the ramp's height, a fraction of S
                 ) -> torch.Tensor: # (B,1,S,S) float: 0 on and below the brows' line, 1 from `fade` above it
     "Per column, how far above the line through the brow landmarks (held flat beyond their ends) a pixel lies."
-    ys, xs = np.mgrid[0:size, 0:size].astype(np.float64)
-    out = []
+    grid, out = np.arange(size, dtype=np.float64), []
     for pts in np.asarray(points, dtype=np.float64):
         brow = pts[17:27][np.argsort(pts[17:27, 0])]
-        line = np.interp(xs[0], brow[:, 0], brow[:, 1])  # the brows' row at each column
-        out.append(np.clip((line[None] - ys) / max(fade * size, 1e-6), 0, 1))
+        line = np.interp(grid, brow[:, 0], brow[:, 1])  # the brows' row at each column
+        out.append(np.clip((line[None] - grid[:, None]) / max(fade * size, 1e-6), 0, 1))
     return torch.from_numpy(np.stack(out)[:, None]).float()
 
 def attribute_mask(points:np.ndarray, # (B,68,2) landmarks in crop pixels (`landmarks68`)
@@ -575,14 +574,18 @@ def _grain(luma:np.ndarray, # (H,W) float photo luminance (moved along the flow)
     noise = band(np.random.default_rng(seed).standard_normal(luma.shape))
     return erase * noise / max(noise.std(), 1e-12) * np.sqrt(power)
 
+def _highpass(a:np.ndarray, # (C,S,S) float crop
+              ) -> np.ndarray: # (C,S,S): its detail finer than a crop pixel (minus a 1-pixel Gaussian)
+    "A crop's fine detail, signed: what a model's blur or a new shape removes first."
+    return a - np.stack([_gauss(p, 1.0) for p in a])
+
 def _erased_structure(source:np.ndarray, # (C,S,S) float warped source crop, 0..255
                       edit:np.ndarray, # (C,S,S) float edited crop
                       tolerance:float, # grey levels of lost high-pass (beyond `floor`) that erase the photo's detail fully
                       floor:float=0., # grey levels of lost high-pass ignored (a model's softer texture, not a new shape)
                      ) -> np.ndarray: # (S,S) in [0,1]: 1 where the edit erased the source's structure
     "How much of the source's fine structure the edit removed, per crop pixel."
-    hp = lambda a: np.abs(a - np.stack([_gauss(p, 1.0) for p in a]))
-    lost = (hp(source) - hp(edit) - floor).clip(0).max(0)
+    lost = (np.abs(_highpass(source)) - np.abs(_highpass(edit)) - floor).clip(0).max(0)
     return np.clip(_gauss(lost, 1.0) / tolerance, 0, 1)
 
 def _changed_appearance(source:np.ndarray, # (C,S,S) float warped source crop, 0..255
@@ -592,15 +595,15 @@ def _changed_appearance(source:np.ndarray, # (C,S,S) float warped source crop, 0
     "Where the edit replaced the source's own fine structure by other content, per crop pixel (the old teeth)."
     d = edit - source
     local = np.abs(d - np.stack([_gauss(p, 3.0) for p in d])).max(0)  # a change of shape, not a broad change of tone
-    fine = _gauss(np.abs(source - np.stack([_gauss(p, 1.0) for p in source])).max(0), 1.0)  # what could ghost: edges
+    fine = _gauss(np.abs(_highpass(source)).max(0), 1.0)  # what could ghost: edges
     return np.clip(_gauss(local, 1.0) / changed - 1, 0, 1) * np.clip(fine / 8 - 0.5, 0, 1)
+
 def _kept_detail(source:np.ndarray, # (C,S,S) float warped source crop, 0..255
                  edit:np.ndarray, # (C,S,S) float edited crop
                  kept:tuple, # (lo, hi): local correlation of the two crops' fine detail where keeping starts, and is full
                 ) -> tuple: # ((C,S,S) the source's fine detail that the edit only softened, (S,S) in [0,1] how surely)
     "Where the edit kept the source's fine structure, only softer: the part of it the edit lost, and a weight."
-    hp = lambda a: a - np.stack([_gauss(p, 1.0) for p in a])  # detail finer than a crop pixel (as `_erased_structure`)
-    s, e = hp(source), hp(edit)
+    s, e = _highpass(source), _highpass(edit)
     local = lambda a: _gauss(a.sum(0), 1.5)  # over a few crop pixels, all channels together
     se, ss, ee = local(s * e), local(s * s), local(e * e)
     gain = np.clip(se / np.maximum(ss, 1e-6), 0, 1)  # the edit's detail ~ gain x the source's, where they correlate
